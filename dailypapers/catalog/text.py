@@ -1,0 +1,57 @@
+"""Normalising the text fields that sources give us."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from pylatexenc.latex2text import LatexNodes2Text
+
+# Control characters other than tab, newline and carriage return are dropped.
+_DROP_CONTROL = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
+_LATEX_HINT = re.compile(r"[\\{}~]")
+
+
+def clean_line(text: str) -> str:
+    """One line of text: control characters removed, runs of white space made one space."""
+    return " ".join(text.translate(_DROP_CONTROL).split())
+
+
+def clean_abstract(text: str) -> str:
+    """An abstract as arXiv gives it, hard-wrapped, made into paragraphs.
+
+    arXiv wraps abstracts at ~80 columns and starts a new paragraph with an indented line;
+    wrapped lines are joined, paragraphs are separated by a blank line. LaTeX stays as it is
+    (the pages render it).
+    """
+    text = text.translate(_DROP_CONTROL).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    paragraphs: list[list[str]] = [[]]
+    for index, line in enumerate(text.split("\n")):
+        if not line.strip():
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if index > 0 and line[:1] in (" ", "\t") and paragraphs[-1]:
+            paragraphs.append([])
+        paragraphs[-1].append(line.strip())
+    return "\n\n".join(" ".join(" ".join(p).split()) for p in paragraphs if p)
+
+
+_latex = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+
+
+@lru_cache(maxsize=65536)
+def _latex_to_text(text: str) -> str:
+    try:
+        return str(_latex.latex_to_text(text))
+    except Exception:  # pylatexenc gives up on some malformed input: keep the original
+        return text
+
+
+def clean_name(name: str) -> str:
+    """An author's name with TeX accents made Unicode (``Bal\\'azs`` -> ``Balázs``), NFC."""
+    name = clean_line(name)
+    if _LATEX_HINT.search(name):
+        name = clean_line(_latex_to_text(name))
+    return unicodedata.normalize("NFC", name)

@@ -1,0 +1,304 @@
+"""The one way into the catalogue: every source hands its records to ``upsert_papers``.
+
+Rules:
+
+* idempotent: the same record twice changes nothing the second time;
+* a newer version updates the paper in place, never duplicates it;
+* an older record (lower version, or the same version last updated earlier) never overwrites
+  a newer one;
+* fields a record leaves as ``None`` (its source does not know them) are left as they are;
+* papers added or changed are marked ``needs_index`` and announced with ``papers_changed``
+  once the transaction commits, so the search index can follow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .links import find_links
+from .models import Author, Category, Paper, PaperAuthor, PaperCategory
+from .records import InvalidRecord, PaperRecord
+from .signals import papers_changed
+
+log = logging.getLogger(__name__)
+
+SCALAR_FIELDS = (
+    "title",
+    "abstract",
+    "primary_category",
+    "submitted",
+    "updated",
+    "comments",
+    "journal_ref",
+    "doi",
+    "report_no",
+    "license",
+    "project_page",
+)
+_CHUNK = 900  # below SQLite's old limit of 999 parameters a statement
+
+
+@dataclass
+class UpsertResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    older: int = 0
+    """Records older than what the catalogue holds, ignored."""
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    """(index of the record in the input, reason) for records that could not be used."""
+    changed_ids: list[str] = field(default_factory=list)
+
+    def merge(self, other: UpsertResult, offset: int = 0) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.older += other.older
+        self.rejected += [(i + offset, why) for i, why in other.rejected]
+        self.changed_ids += other.changed_ids
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.updated + self.unchanged + self.older + len(self.rejected)
+
+
+def _key(record: PaperRecord) -> tuple[int, datetime]:
+    return (record.version or 0, record.updated or datetime.min.replace(tzinfo=UTC))
+
+
+def _is_older(record: PaperRecord, paper: Paper) -> bool:
+    if record.version is not None and record.version != paper.version:
+        return record.version < paper.version
+    return bool(record.updated and paper.updated and record.updated < paper.updated)
+
+
+def _apply(record: PaperRecord, paper: Paper, *, new: bool) -> set[str]:
+    """Copy what the record knows onto the paper; return the names of changed fields."""
+    changed: set[str] = set()
+
+    def put(name: str, value: Any) -> None:
+        if value is not None and (new or getattr(paper, name) != value):
+            setattr(paper, name, value)
+            changed.add(name)
+
+    for name in SCALAR_FIELDS:
+        put(name, getattr(record, name))
+    if record.version is not None and (new or record.version > paper.version):
+        put("version", record.version)
+    put("author_names", record.authors)
+    put("categories", record.categories)
+    put("repo_url", record.repo_url)
+    if new or changed & {"abstract", "comments"}:
+        code, project = find_links(paper.abstract, paper.comments)
+        put("code_links", code)
+        if project and not paper.project_page:
+            put("project_page", project)
+    return changed
+
+
+def _insert_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
+    """Insert plain rows with one executemany: the ORM's per-object cost is too high for
+    link tables of millions of rows. Works on SQLite and PostgreSQL alike."""
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({}){}".format(  # noqa: S608 (names are ours)
+        quote(model._meta.db_table),
+        ", ".join(quote(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+        " ON CONFLICT DO NOTHING" if ignore_conflicts else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(rows))
+
+
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """How a field's Python value goes into a raw INSERT."""
+    if isinstance(field, models.JSONField):
+        return lambda v: orjson.dumps(v).decode()
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value
+    return lambda v: v
+
+
+def _insert_papers(papers: list[Paper], now: datetime) -> None:
+    """Insert new papers with one executemany and set their primary keys."""
+    fields = [f for f in Paper._meta.concrete_fields if not f.primary_key]
+    convert = [(f.attname, _converter(f)) for f in fields]
+    for paper in papers:
+        paper.created_at = paper.changed_at = now
+    _insert_rows(
+        Paper,
+        [f.column for f in fields],
+        (tuple(c(getattr(p, name)) for name, c in convert) for p in papers),
+    )
+    pks = dict(_select_in(Paper, "arxiv_id", "id", [p.arxiv_id for p in papers]))
+    for paper in papers:
+        paper.pk = pks[paper.arxiv_id]
+
+
+def _select_in(
+    model: type[models.Model], key: str, value: str, keys: Sequence[Any]
+) -> Iterator[tuple[Any, Any]]:
+    """(key, value) rows of the model whose key column is one of keys, in chunks."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {quote(key)}, {quote(value)} FROM {table} "  # noqa: S608 (names are ours)
+                f"WHERE {quote(key)} IN ({marks})",
+                list(chunk),
+            )
+            yield from cursor.fetchall()
+
+
+def _author_ids(names: set[str]) -> dict[str, int]:
+    """Ids of Author records for the names, creating the missing ones."""
+    ordered = sorted(names)
+    ids: dict[str, int] = dict(_select_in(Author, "name", "id", ordered))
+    missing = [name for name in ordered if name not in ids]
+    if missing:
+        _insert_rows(Author, ["name"], ((name,) for name in missing), ignore_conflicts=True)
+        ids.update(_select_in(Author, "name", "id", missing))
+    return ids
+
+
+def _ensure_categories(codes: set[str]) -> None:
+    known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
+    if codes - known:
+        _insert_rows(
+            Category,
+            ["code", "name"],
+            ((c, "") for c in sorted(codes - known)),
+            ignore_conflicts=True,
+        )
+
+
+def _link(papers: Sequence[Paper], *, authors: bool, categories: bool, new: bool) -> None:
+    """(Re)write the author and category links of the papers from their lists."""
+    if not papers:
+        return
+    pks = [p.pk for p in papers]
+    if authors:
+        if not new:
+            PaperAuthor.objects.filter(paper__in=pks).delete()
+        ids = _author_ids({name for p in papers for name in p.author_names})
+        _insert_rows(
+            PaperAuthor,
+            ["paper_id", "author_id", "position"],
+            (
+                (p.pk, ids[name], position)
+                for p in papers
+                for position, name in enumerate(p.author_names)
+            ),
+        )
+    if categories:
+        if not new:
+            PaperCategory.objects.filter(paper__in=pks).delete()
+        _ensure_categories({code for p in papers for code in p.categories})
+        _insert_rows(
+            PaperCategory,
+            ["paper_id", "category_id"],
+            ((p.pk, code) for p in papers for code in p.categories),
+        )
+
+
+def upsert_papers(records: Iterable[PaperRecord], *, source: str) -> UpsertResult:
+    """Add or update papers from one source's records, in one transaction."""
+    result = UpsertResult()
+    latest: dict[str, tuple[int, PaperRecord]] = {}
+    for index, raw in enumerate(records):
+        try:
+            record = raw.normalized()
+        except InvalidRecord as exc:
+            result.rejected.append((index, str(exc)))
+            continue
+        seen = latest.get(record.arxiv_id)
+        if seen is None or _key(record) >= _key(seen[1]):
+            if seen is not None:
+                result.unchanged += 1  # superseded by a newer record in the same batch
+            latest[record.arxiv_id] = (index, record)
+        else:
+            result.unchanged += 1
+    if not latest:
+        return result
+
+    now = timezone.now()
+    with transaction.atomic():
+        existing = Paper.objects.in_bulk(list(latest), field_name="arxiv_id")
+        to_create: list[Paper] = []
+        to_update: list[Paper] = []
+        update_fields: set[str] = set()
+        relink_authors: list[Paper] = []
+        relink_categories: list[Paper] = []
+        for arxiv_id, (index, record) in latest.items():
+            paper = existing.get(arxiv_id)
+            if paper is None:
+                if record.title is None:
+                    result.rejected.append(
+                        (index, f"{arxiv_id}: a new paper needs a title, and this record has none")
+                    )
+                    continue
+                paper = Paper(arxiv_id=arxiv_id, version=record.version or 1)
+                _apply(record, paper, new=True)
+                paper.last_source = source
+                paper.needs_index = True
+                to_create.append(paper)
+                continue
+            if _is_older(record, paper):
+                result.older += 1
+                continue
+            changed = _apply(record, paper, new=False)
+            if not changed:
+                result.unchanged += 1
+                continue
+            paper.last_source = source
+            paper.needs_index = True
+            paper.changed_at = now
+            update_fields |= changed | {"last_source", "needs_index", "changed_at"}
+            to_update.append(paper)
+            if "author_names" in changed:
+                relink_authors.append(paper)
+            if "categories" in changed:
+                relink_categories.append(paper)
+
+        if to_create:
+            _insert_papers(to_create, now)
+        if to_update:
+            Paper.objects.bulk_update(to_update, sorted(update_fields), batch_size=200)
+        _link(to_create, authors=True, categories=True, new=True)
+        _link(relink_authors, authors=True, categories=False, new=False)
+        _link(relink_categories, authors=False, categories=True, new=False)
+
+        result.added = len(to_create)
+        result.updated = len(to_update)
+        result.changed_ids = [p.arxiv_id for p in to_create + to_update]
+        if result.changed_ids:
+            changed_ids = list(result.changed_ids)
+            transaction.on_commit(
+                lambda: papers_changed.send(sender=Paper, arxiv_ids=changed_ids, source=source)
+            )
+    return result
+
+
+def upsert_paper(record: PaperRecord, *, source: str) -> UpsertResult:
+    """Add or update one paper; raises InvalidRecord if the record cannot be used."""
+    result = upsert_papers([record], source=source)
+    if result.rejected:
+        raise InvalidRecord(result.rejected[0][1])
+    return result

@@ -1,0 +1,68 @@
+"""Small typed helpers that read settings from environment variables.
+
+Every variable read through these helpers is recorded in ``ENV_VARS`` so that a test can
+check that each one is documented in ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+ENV_VARS: dict[str, str] = {}
+"""Name of each environment variable read so far -> its default, as text."""
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _raw(name: str, default: str) -> str:
+    ENV_VARS[name] = default
+    return os.environ.get(name, default)
+
+
+def env_str(name: str, default: str = "") -> str:
+    return _raw(name, default).strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = _raw(name, "true" if default else "false").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = _raw(name, str(default)).strip()
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    value = _raw(name, str(default)).strip()
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A list given as words separated by commas or spaces."""
+    value = _raw(name, " ".join(default))
+    return [item for item in value.replace(",", " ").split() if item]
+
+
+def env_path(name: str, default: Path) -> Path:
+    return Path(_raw(name, str(default))).expanduser().resolve()
+
+
+def is_set(name: str) -> bool:
+    """Whether the variable is set to a non-empty value (and record that it is read)."""
+    ENV_VARS.setdefault(name, "")
+    return bool(os.environ.get(name, "").strip())

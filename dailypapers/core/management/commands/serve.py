@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from argparse import ArgumentParser, BooleanOptionalAction
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger("dailypapers.serve")
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from dailypapers.wsgi import application
+
+        return application
+
+
+class JobWorker:
+    """The background job worker as a child process, restarted if it dies."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._supervise, name="job-worker", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "worker"])
+
+    def _supervise(self) -> None:
+        delay = 1.0
+        while not self.stopping.is_set():
+            self.process = self._spawn()
+            log.info("background jobs: worker started (pid %s)", self.process.pid)
+            started = time.monotonic()
+            code = self.process.wait()
+            if self.stopping.is_set():
+                return
+            delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60)
+            log.warning("background jobs: worker exited with %s; restarting in %.0f s", code, delay)
+            self.stopping.wait(delay)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class Command(BaseCommand):
+    help = "Serve the site (and, in embedded mode, run its background jobs)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+            help="web processes (default: WEB_CONCURRENCY or 2)",
+        )
+        parser.add_argument("--threads", type=int, default=4, help="threads per web process")
+        parser.add_argument(
+            "--jobs",
+            action=BooleanOptionalAction,
+            default=not settings.PRODUCTION,
+            help="run a background job worker too (default: on in embedded mode)",
+        )
+        parser.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        mode = "production" if settings.PRODUCTION else "embedded"
+        self.stdout.write(f"Daily Papers ({mode} mode), data in {settings.DATA_DIR}")
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        worker = JobWorker() if options["jobs"] else None
+        if worker is not None:
+            worker.start()
+        url = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(f"Serving on {url} (Ctrl-C stops)")
+        self.stdout.flush()
+        try:
+            _Gunicorn(
+                {
+                    "bind": f"{options['host']}:{options['port']}",
+                    "workers": options["workers"],
+                    "worker_class": "gthread",
+                    "threads": options["threads"],
+                    "accesslog": "-",
+                    "errorlog": "-",
+                    "timeout": 60,
+                    "graceful_timeout": 10,
+                    "proc_name": "dailypapers",
+                }
+            ).run()
+        finally:
+            if worker is not None:
+                worker.stop()

@@ -1,0 +1,79 @@
+"""What `dailypapers status` reports: the state of an installation at a glance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from dailypapers import __version__
+from dailypapers.catalog.models import Paper
+from dailypapers.community.models import DailyEntry
+from dailypapers.digests.models import Subscription
+from dailypapers.sources.models import IngestRun
+
+
+def last_runs() -> dict[str, dict[str, Any]]:
+    """The latest ingest run of each source."""
+    runs: dict[str, dict[str, Any]] = {}
+    sources = IngestRun.objects.order_by().values_list("source", flat=True).distinct()
+    for source in sorted(sources):
+        run = IngestRun.objects.filter(source=source).order_by("-started_at", "-id").first()
+        if run is not None:
+            runs[source] = run.summary()
+    return runs
+
+
+def collect_status() -> dict[str, Any]:
+    db = settings.DATABASES["default"]
+    return {
+        "version": __version__,
+        "mode": "production" if settings.PRODUCTION else "embedded",
+        "database": {"vendor": connection.vendor, "name": str(db["NAME"])},
+        "data_dir": str(settings.DATA_DIR),
+        "jobs": settings.TASKS["default"]["BACKEND"],
+        "papers": Paper.objects.count(),
+        "featured_papers": DailyEntry.objects.count(),
+        "users": get_user_model().objects.count(),
+        "subscriptions": {
+            "total": Subscription.objects.count(),
+            "active": Subscription.objects.filter(
+                confirmed_at__isnull=False, unsubscribed_at__isnull=True
+            ).count(),
+        },
+        "index": {
+            "pending": Paper.objects.needing_index().count(),
+            "state": "no search index is built yet",
+        },
+        "sources": last_runs(),
+    }
+
+
+def format_status(status: dict[str, Any]) -> str:
+    lines = [
+        f"Daily Papers {status['version']} ({status['mode']} mode, "
+        f"{status['database']['vendor']} {status['database']['name']})",
+        f"{'papers':<18}{status['papers']:,}",
+        f"{'featured papers':<18}{status['featured_papers']:,}",
+        f"{'users':<18}{status['users']:,}",
+        f"{'subscriptions':<18}{status['subscriptions']['total']:,} "
+        f"({status['subscriptions']['active']:,} active)",
+        f"{'search index':<18}{status['index']['state']}; "
+        f"{status['index']['pending']:,} papers waiting to be indexed",
+        "last ingest",
+    ]
+    if not status["sources"]:
+        lines.append("  (none yet: `dailypapers ingest snapshot FILE` fills the catalogue)")
+    for source, run in status["sources"].items():
+        when = (run["finished_at"] or run["started_at"])[:16].replace("T", " ")
+        line = (
+            f"  {source:<16}{run['status']} {when} UTC: {run['added']:,} added, "
+            f"{run['updated']:,} updated, {run['unchanged']:,} unchanged, "
+            f"{run['rejected']:,} rejected"
+        )
+        if run["last_error"] and run["status"] != "succeeded":
+            line += f"; last error: {run['last_error'][:200]}"
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,120 @@
+"""Run an ingest: upsert a source's records in batches, each batch committed together with the
+run's checkpoint, so an interrupted run loses nothing and a re-run goes on where it stopped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from dailypapers.catalog.records import InvalidRecord, PaperRecord
+from dailypapers.catalog.upsert import UpsertResult, upsert_papers
+
+from .models import IngestRun
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Item:
+    """One unit a reader yields: a record, or the reason a piece of input could not be read."""
+
+    position: dict[str, Any]
+    """Where the reader will go on from after this item (saved as the checkpoint)."""
+    record: PaperRecord | None = None
+    error: str | None = None
+    where: dict[str, Any] | None = None
+    """How to point a person at the input (a line number, an id)."""
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _validate(records: list[PaperRecord]) -> UpsertResult:
+    """What a dry run reports: which records the catalogue would take (nothing is written)."""
+    result = UpsertResult()
+    for index, record in enumerate(records):
+        try:
+            record.normalized()
+            result.unchanged += 1
+        except InvalidRecord as exc:
+            result.rejected.append((index, str(exc)))
+    return result
+
+
+def resumable_run(source: str, key: str, params: dict[str, Any], *, restart: bool) -> IngestRun:
+    """The unfinished run of the same work to go on with, or a new run."""
+    previous = (
+        IngestRun.objects.filter(source=source, key=key)
+        .exclude(status=IngestRun.Status.SUCCEEDED)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    if previous is not None and not restart:
+        previous.status = IngestRun.Status.RUNNING
+        previous.finished_at = None
+        previous.save(update_fields=["status", "finished_at"])
+        return previous
+    return IngestRun.objects.create(source=source, key=key, params=params)
+
+
+def ingest(
+    run: IngestRun,
+    items: Iterable[Item],
+    *,
+    batch_size: int | None = None,
+    dry_run: bool = False,
+    on_batch: Callable[[IngestRun], None] | None = None,
+) -> IngestRun:
+    """Upsert the items' records batch by batch; mark the run finished, failed or interrupted.
+
+    KeyboardInterrupt (Ctrl-C, SIGTERM turned into it) is re-raised after the run is marked
+    interrupted; the batch in flight is rolled back, every earlier batch is kept.
+    """
+    size = batch_size or settings.INGEST_BATCH_SIZE
+    try:
+        for batch in _batches(items, size):
+            records = [item for item in batch if item.record is not None]
+            errors = [{**(item.where or {}), "error": item.error} for item in batch if item.error]
+            with transaction.atomic():
+                if dry_run:
+                    result = _validate([i.record for i in records if i.record])
+                else:
+                    result = upsert_papers(
+                        [i.record for i in records if i.record], source=run.source
+                    )
+                errors += [
+                    {**(records[index].where or {}), "error": why} for index, why in result.rejected
+                ]
+                run.seen += len(batch)
+                run.added += result.added
+                run.updated += result.updated
+                run.unchanged += result.unchanged
+                run.older += result.older
+                run.add_errors(errors)
+                run.checkpoint = batch[-1].position
+                if not dry_run:
+                    run.save()
+            for error in errors[:20]:
+                log.warning("%s: rejected %s", run.source, error)
+            if on_batch is not None:
+                on_batch(run)
+    except KeyboardInterrupt:
+        if not dry_run:
+            run.finish(IngestRun.Status.INTERRUPTED, "interrupted")
+        raise
+    except Exception as exc:
+        if not dry_run:
+            run.finish(IngestRun.Status.FAILED, f"{type(exc).__name__}: {exc}")
+        raise
+    if not dry_run:
+        run.finish(IngestRun.Status.SUCCEEDED)
+    return run
