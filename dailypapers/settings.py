@@ -103,9 +103,10 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------------
+_conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 60)
 if PRODUCTION:
     _db: dict[str, Any] = environ.Env.db_url_config(env_str("DATABASE_URL"))
-    _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+    _db["CONN_MAX_AGE"] = _conn_max_age
     _db["CONN_HEALTH_CHECKS"] = True
 else:
     _db = {
@@ -194,6 +195,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_path("STATIC_ROOT", DATA_DIR / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -214,6 +216,12 @@ LOGGING = {
         "django_tasks_db": {"level": LOG_LEVEL},
     },
 }
+
+# --- serving ------------------------------------------------------------------------------
+SERVE_HOST = env_str("HOST", "127.0.0.1")
+SERVE_PORT = env_int("PORT", 8000)
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)
+WEB_THREADS = env_int("WEB_THREADS", 4)
 
 # --- the catalogue and its sources ----------------------------------------------------------
 INGEST_BATCH_SIZE = env_int("DAILYPAPERS_INGEST_BATCH_SIZE", 2000)

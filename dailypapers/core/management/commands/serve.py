@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -53,7 +52,9 @@ class JobWorker:
             log.info("background jobs: worker started (pid %s)", self.process.pid)
             started = time.monotonic()
             code = self.process.wait()
-            if self.stopping.is_set():
+            if self.stopping.is_set() or code == 0:
+                # 0: it stopped cleanly on a signal (Ctrl-C or SIGTERM reach the whole
+                # process group): the server is shutting down too.
                 return
             delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60)
             log.warning("background jobs: worker exited with %s; restarting in %.0f s", code, delay)
@@ -73,15 +74,24 @@ class Command(BaseCommand):
     help = "Serve the site (and, in embedded mode, run its background jobs)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--host", default=settings.SERVE_HOST, help="default: HOST or 127.0.0.1"
+        )
+        parser.add_argument(
+            "--port", type=int, default=settings.SERVE_PORT, help="default: PORT or 8000"
+        )
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+            default=settings.WEB_CONCURRENCY,
             help="web processes (default: WEB_CONCURRENCY or 2)",
         )
-        parser.add_argument("--threads", type=int, default=4, help="threads per web process")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=settings.WEB_THREADS,
+            help="threads per web process (default: WEB_THREADS or 4)",
+        )
         parser.add_argument(
             "--jobs",
             action=BooleanOptionalAction,
@@ -114,6 +124,7 @@ class Command(BaseCommand):
                     "timeout": 60,
                     "graceful_timeout": 10,
                     "proc_name": "dailypapers",
+                    "control_socket_disable": True,
                 }
             ).run()
         finally:

@@ -1,0 +1,18 @@
+"""Settings for the test suite: the product's settings, with a data folder of its own."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DAILYPAPERS_DATA_DIR", tempfile.mkdtemp(prefix="dailypapers-test-"))
+
+from dailypapers.settings import *  # noqa: F403
+from dailypapers.settings import STATIC_ROOT, STORAGES
+
+# No collectstatic in tests: serve static files straight from the apps.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
