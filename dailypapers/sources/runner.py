@@ -73,11 +73,16 @@ def ingest(
     batch_size: int | None = None,
     dry_run: bool = False,
     on_batch: Callable[[IngestRun], None] | None = None,
+    after_upsert: Callable[[list[PaperRecord]], object] | None = None,
 ) -> IngestRun:
     """Upsert the items' records batch by batch; mark the run finished, failed or interrupted.
 
     KeyboardInterrupt (Ctrl-C, SIGTERM turned into it) is re-raised after the run is marked
     interrupted; the batch in flight is rolled back, every earlier batch is kept.
+
+    ``after_upsert`` is called with the batch's accepted records inside the batch's
+    transaction (not on a dry run), so what a source records beside the papers (announcements,
+    daily entries) is committed with them.
     """
     size = batch_size or settings.INGEST_BATCH_SIZE
     try:
@@ -91,6 +96,15 @@ def ingest(
                     result = upsert_papers(
                         [i.record for i in records if i.record], source=run.source
                     )
+                    if after_upsert is not None:
+                        rejected = {index for index, _ in result.rejected}
+                        after_upsert(
+                            [
+                                item.record
+                                for index, item in enumerate(records)
+                                if item.record is not None and index not in rejected
+                            ]
+                        )
                 errors += [
                     {**(records[index].where or {}), "error": why} for index, why in result.rejected
                 ]
