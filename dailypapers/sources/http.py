@@ -191,10 +191,12 @@ class RedisGate:
                 lock.release()
 
 
-def default_gate(interval: float, timeout: float) -> Gate:
+def default_gate(
+    interval: float, timeout: float, sleep: Callable[[float], None] = time.sleep
+) -> Gate:
     if settings.REDIS_URL:
-        return RedisGate(settings.REDIS_URL, interval, lock_timeout=timeout + 30)
-    return FileGate(Path(settings.DATA_DIR) / "http", interval)
+        return RedisGate(settings.REDIS_URL, interval, lock_timeout=timeout + 30, sleep=sleep)
+    return FileGate(Path(settings.DATA_DIR) / "http", interval, sleep=sleep)
 
 
 # --- the client ----------------------------------------------------------------------------
@@ -225,7 +227,7 @@ class PoliteClient:
         self.max_wait = settings.HTTP_MAX_WAIT if max_wait is None else float(max_wait)
         self.max_bytes = settings.HTTP_MAX_BYTES if max_bytes is None else int(max_bytes)
         self.sleep = sleep
-        self.gate = gate or default_gate(self.min_interval, self.timeout)
+        self.gate = gate or default_gate(self.min_interval, self.timeout, sleep)
         self.http = httpx.Client(
             headers={"User-Agent": user_agent or default_user_agent()},
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)),
