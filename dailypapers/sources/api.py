@@ -160,6 +160,7 @@ def fetch_ids(client: PoliteClient, ids: Sequence[str], *, start: int = 0) -> It
         # The last item of the chunk carries the chunk's end, so a resume starts after it.
         if items:
             items[-1].position = {"done": chunk_start + len(chunk)}
+            items[-1].end_of_batch = True
         yield from items
 
 
@@ -206,8 +207,11 @@ def search(
             return
         for offset, (record, error, given) in enumerate(page.entries):
             position = {"start": start + offset + 1}
+            last = offset == len(page.entries) - 1
             if record is None:
-                yield Item(position, error=error, where={"id": given or f"#{start + offset}"})
+                where = {"id": given or f"#{start + offset}"}
+                yield Item(position, error=error, where=where, end_of_batch=last)
             else:
-                yield Item(position, record=record, where={"id": record.arxiv_id})
+                where = {"id": record.arxiv_id}
+                yield Item(position, record=record, where=where, end_of_batch=last)
         start += len(page.entries)

@@ -103,9 +103,9 @@ def read_daily_papers(client: PoliteClient, day: date, *, start_page: int = 0) -
             try:
                 record = record_from_entry(entry, day)
             except ValueError as exc:
-                yield Item(position, error=str(exc), where=where)
+                yield Item(position, error=str(exc), where=where, end_of_batch=last)
                 continue
-            yield Item(position, record=record, where=where)
+            yield Item(position, record=record, where=where, end_of_batch=last)
         if len(entries) < PAGE_SIZE:
             return
 

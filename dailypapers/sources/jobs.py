@@ -140,8 +140,10 @@ def harvest_oai(
     params = {"metadata_prefix": prefix, "set": set_spec, "from": from_date}
     run = _run(OAI, key, params, restart=restart, dry_run=dry_run)
     checkpoint = run.checkpoint
+    if run.pk is not None and run.params.get("from") != from_date and not checkpoint:
+        from_date = run.params.get("from")  # go on with the interrupted harvest
     if checkpoint:
-        from_date = checkpoint.get("from", from_date)  # go on with the interrupted harvest
+        from_date = checkpoint.get("from", from_date)
     with _client(client) as http:
         harvest = Harvest(
             http,

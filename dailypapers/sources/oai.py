@@ -259,16 +259,18 @@ class Harvest:
                 last = index == len(records) - 1
                 position = self.position(page.token, 0) if last else self.position(token, index + 1)
                 where = {"id": oai_record.identifier.removeprefix("oai:arXiv.org:")}
+                if last and page.token is None:
+                    position["done"] = True
                 if oai_record.deleted:
                     self.deleted += 1
                     if len(self.deleted_ids) < 100:
                         self.deleted_ids.append(where["id"])
                     position["deleted"] = self.deleted
-                    yield Item(position, where=where)
+                    yield Item(position, where=where, end_of_batch=last)
                 elif oai_record.record is None:
-                    yield Item(position, error=oai_record.error, where=where)
+                    yield Item(position, error=oai_record.error, where=where, end_of_batch=last)
                 else:
-                    yield Item(position, record=oai_record.record, where=where)
+                    yield Item(position, record=oai_record.record, where=where, end_of_batch=last)
             if page.token is None:
                 return
             token, skip = page.token, 0

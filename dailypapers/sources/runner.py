@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -30,11 +29,19 @@ class Item:
     error: str | None = None
     where: dict[str, Any] | None = None
     """How to point a person at the input (a line number, an id)."""
+    end_of_batch: bool = False
+    """Commit after this item (a reader sets it on the last item of a page it fetched, so a
+    failure on the next page loses nothing already read)."""
 
 
 def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size or item.end_of_batch:
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 

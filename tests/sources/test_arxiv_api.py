@@ -25,7 +25,9 @@ def test_ids_are_fetched_and_stored(sources):
     asked = sources.requests_to("/api/query")[0].query
     assert asked["id_list"] == "hep-ex/0307015,2501.01234"  # versions dropped: the latest
     h1 = Paper.objects.get(arxiv_id="hep-ex/0307015")
-    assert h1.title == "Multi-Electron Production at High Transverse Momenta in ep Collisions at HERA"
+    assert (
+        h1.title == "Multi-Electron Production at High Transverse Momenta in ep Collisions at HERA"
+    )
     assert h1.journal_ref == "Eur.Phys.J. C31 (2003) 17-29"
     assert h1.doi == "10.1140/epjc/s2003-01326-x"  # from the DOI link
     smoe = Paper.objects.get(arxiv_id="2501.01234")
@@ -55,7 +57,7 @@ def test_invalid_and_unknown_ids_are_reported_not_fatal(sources):
 def test_atom_error_entry_is_a_clear_error(sources):
     """Hostile input: arXiv's Atom error entry (with HTTP 400)."""
     sources.reply("/api/query", atom("api_error.xml", 400))
-    with pytest.raises(SourceError, match="arXiv says: incorrect id format for 1234.12345"):
+    with pytest.raises(SourceError, match=r"arXiv says: incorrect id format for 1234\.12345"):
         jobs.ingest_query("id:1234.12345")
     run = IngestRun.objects.get()
     assert run.status == "failed" and "incorrect id format" in run.last_error
@@ -79,7 +81,7 @@ def test_latex_and_unicode_title_survive(sources):
         "Über-Fast Ω-Convergence 🚀 for 東京 Data <fast>"
     )
     assert paper.author_names == ["Balázs Szőke", "Zoë O'Brien-Łukasiewicz"]
-    assert "Erdős–Rényi" in paper.abstract
+    assert "Erdős\u2013Rényi" in paper.abstract
 
 
 def test_a_10_mb_abstract_is_rejected_and_the_rest_kept(sources):
