@@ -233,6 +233,8 @@ HTTP_MAX_WAIT = env_float("DAILYPAPERS_HTTP_MAX_WAIT", 600.0)
 HTTP_MAX_BYTES = env_int("DAILYPAPERS_HTTP_MAX_BYTES", 100 * 1024 * 1024)
 ARXIV_API_PAGE_SIZE = env_int("DAILYPAPERS_ARXIV_API_PAGE_SIZE", 200)
 ARXIV_OAI_FORMAT = env_str("DAILYPAPERS_ARXIV_OAI_FORMAT", "arXiv")
+if ARXIV_OAI_FORMAT not in {"arXiv", "arXivRaw"}:
+    raise ImproperlyConfigured("DAILYPAPERS_ARXIV_OAI_FORMAT must be arXiv or arXivRaw")
 ARXIV_CATEGORIES = env_list(
     "DAILYPAPERS_ARXIV_CATEGORIES", ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "stat.ML"]
 )
