@@ -228,11 +228,13 @@ class PoliteClient:
         self.max_bytes = settings.HTTP_MAX_BYTES if max_bytes is None else int(max_bytes)
         self.sleep = sleep
         self.gate = gate or default_gate(self.min_interval, self.timeout, sleep)
+        # No keep-alive: the connection closes with each answer, so "one connection at a
+        # time" holds across processes too (the gate is released once the answer is read).
         self.http = httpx.Client(
-            headers={"User-Agent": user_agent or default_user_agent()},
+            headers={"User-Agent": user_agent or default_user_agent(), "Connection": "close"},
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)),
             follow_redirects=True,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=0),
         )
 
     def __enter__(self) -> PoliteClient:

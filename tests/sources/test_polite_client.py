@@ -72,8 +72,10 @@ def test_user_agent_identifies_the_installation(sources, settings):
     sources.reply("/ua", Reply(200, b"ok"))
     with PoliteClient() as client:
         client.get(sources.url("/ua"))
-    agent = sources.requests_to("/ua")[0].headers["user-agent"]
-    assert agent.startswith("DailyPapers/") and "papers.example.org" in agent
+    headers = sources.requests_to("/ua")[0].headers
+    assert headers["user-agent"].startswith("DailyPapers/")
+    assert "papers.example.org" in headers["user-agent"]
+    assert headers["connection"] == "close"  # no idle connection left open between requests
 
 
 def test_answers_larger_than_the_cap_are_refused(sources, settings):
