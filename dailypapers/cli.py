@@ -11,6 +11,7 @@ VERBS: dict[str, str] = {
     "worker": "dailypapers.core",
     "status": "dailypapers.core",
     "ingest": "dailypapers.sources",
+    "scheduler": "dailypapers.sources",
     "migrate": "django.core",
     "createsuperuser": "django.contrib.auth",
 }

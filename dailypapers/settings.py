@@ -16,7 +16,7 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from dailypapers.conf import env_bool, env_int, env_list, env_path, env_str, is_set
+from dailypapers.conf import env_bool, env_float, env_int, env_list, env_path, env_str, is_set
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -225,3 +225,27 @@ WEB_THREADS = env_int("WEB_THREADS", 4)
 
 # --- the catalogue and its sources ----------------------------------------------------------
 INGEST_BATCH_SIZE = env_int("DAILYPAPERS_INGEST_BATCH_SIZE", 2000)
+
+# --- live sources ---------------------------------------------------------------------------
+# arXiv (API, OAI-PMH, announcement feeds) and Hugging Face's daily list; see docs/sources.md.
+ARXIV_API_URL = env_str("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = env_str("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+ARXIV_FEED_URL = env_str("DAILYPAPERS_ARXIV_FEED_URL", "https://rss.arxiv.org/atom").rstrip("/")
+HF_URL = env_str("DAILYPAPERS_HF_URL", "https://huggingface.co").rstrip("/")
+HTTP_USER_AGENT = env_str("DAILYPAPERS_HTTP_USER_AGENT", "")
+HTTP_MIN_INTERVAL = env_float("DAILYPAPERS_HTTP_MIN_INTERVAL", 3.0)
+HTTP_TIMEOUT = env_float("DAILYPAPERS_HTTP_TIMEOUT", 60.0)
+HTTP_RETRIES = env_int("DAILYPAPERS_HTTP_RETRIES", 4)
+HTTP_BACKOFF = env_float("DAILYPAPERS_HTTP_BACKOFF", 5.0)
+HTTP_MAX_WAIT = env_float("DAILYPAPERS_HTTP_MAX_WAIT", 600.0)
+HTTP_MAX_BYTES = env_int("DAILYPAPERS_HTTP_MAX_BYTES", 100 * 1024 * 1024)
+ARXIV_API_PAGE_SIZE = env_int("DAILYPAPERS_ARXIV_API_PAGE_SIZE", 200)
+ARXIV_OAI_FORMAT = env_str("DAILYPAPERS_ARXIV_OAI_FORMAT", "arXiv")
+if ARXIV_OAI_FORMAT not in {"arXiv", "arXivRaw"}:
+    raise ImproperlyConfigured("DAILYPAPERS_ARXIV_OAI_FORMAT must be arXiv or arXivRaw")
+ARXIV_CATEGORIES = env_list(
+    "DAILYPAPERS_ARXIV_CATEGORIES", ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "stat.ML"]
+)
+REFRESH_MINUTES = env_int("DAILYPAPERS_REFRESH_MINUTES", 240)
+FOLLOW_HF = env_bool("DAILYPAPERS_FOLLOW_HF", default=False)
+FIRST_FILL_DAYS = env_int("DAILYPAPERS_FIRST_FILL_DAYS", 7)

@@ -12,7 +12,7 @@ from dailypapers import __version__
 from dailypapers.catalog.models import Paper
 from dailypapers.community.models import DailyEntry
 from dailypapers.digests.models import Subscription
-from dailypapers.sources.models import IngestRun
+from dailypapers.sources.models import IngestRun, ScheduledJob
 
 
 def last_runs() -> dict[str, dict[str, Any]]:
@@ -20,9 +20,19 @@ def last_runs() -> dict[str, dict[str, Any]]:
     runs: dict[str, dict[str, Any]] = {}
     sources = IngestRun.objects.order_by().values_list("source", flat=True).distinct()
     for source in sorted(sources):
-        run = IngestRun.objects.filter(source=source).order_by("-started_at", "-id").first()
+        of_source = IngestRun.objects.filter(source=source).order_by("-started_at", "-id")
+        run = of_source.first()
         if run is not None:
             runs[source] = run.summary()
+            failed = of_source.exclude(last_error="").first()
+            runs[source]["last_failure"] = (
+                None
+                if failed is None
+                else {
+                    "at": (failed.finished_at or failed.started_at).isoformat(),
+                    "error": failed.last_error,
+                }
+            )
     return runs
 
 
@@ -48,6 +58,9 @@ def collect_status() -> dict[str, Any]:
             "state": "no search index is built yet",
         },
         "sources": last_runs(),
+        "schedule": {
+            job.name: job.next_run_at.isoformat() for job in ScheduledJob.objects.order_by("name")
+        },
     }
 
 
@@ -65,7 +78,10 @@ def format_status(status: dict[str, Any]) -> str:
         "last ingest",
     ]
     if not status["sources"]:
-        lines.append("  (none yet: `dailypapers ingest snapshot FILE` fills the catalogue)")
+        lines.append(
+            "  (none yet: `dailypapers ingest snapshot FILE` or `dailypapers ingest fill` "
+            "fills the catalogue)"
+        )
     for source, run in status["sources"].items():
         when = (run["finished_at"] or run["started_at"])[:16].replace("T", " ")
         line = (
@@ -74,6 +90,13 @@ def format_status(status: dict[str, Any]) -> str:
             f"{run['rejected']:,} rejected"
         )
         if run["last_error"] and run["status"] != "succeeded":
-            line += f"; last error: {run['last_error'][:200]}"
+            line += f"; error: {run['last_error'][:200]}"
+        elif run.get("last_failure"):
+            failure = run["last_failure"]
+            line += f"; last error {failure['at'][:16].replace('T', ' ')} UTC: "
+            line += failure["error"][:200]
         lines.append(line)
+    next_refresh = status.get("schedule", {}).get("refresh-sources")
+    if next_refresh:
+        lines.append(f"{'next refresh':<18}{next_refresh[:16].replace('T', ' ')} UTC")
     return "\n".join(lines)

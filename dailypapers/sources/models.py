@@ -73,3 +73,43 @@ class IngestRun(models.Model):
             "rejected": self.rejected,
             "last_error": self.last_error,
         }
+
+
+class Announcement(models.Model):
+    """How a paper was announced in a daily feed of the configured categories, and when."""
+
+    class Type(models.TextChoices):
+        NEW = "new", "new"
+        CROSS = "cross", "cross-list"
+        REPLACE = "replace", "replacement"
+        REPLACE_CROSS = "replace-cross", "replacement of a cross-list"
+
+    paper = models.ForeignKey(
+        "catalog.Paper", on_delete=models.CASCADE, related_name="announcements"
+    )
+    day = models.DateField(help_text="The announcement day (US Eastern).")
+    announce_type = models.CharField(max_length=16, choices=Type.choices)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    feed = models.CharField(max_length=200, blank=True, help_text="The categories asked for.")
+
+    class Meta:
+        ordering = ("-day", "paper")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "day"], name="announcement_paper_day")
+        ]
+        indexes = [models.Index(fields=["day", "announce_type"], name="announcement_day_type")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} {self.announce_type} on {self.day}"
+
+
+class ScheduledJob(models.Model):
+    """When a periodic job is next due; schedulers claim it with a conditional UPDATE, so
+    several of them never enqueue the same run twice."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    next_run_at = models.DateTimeField(default=timezone.now)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} next at {self.next_run_at:%Y-%m-%d %H:%M}"

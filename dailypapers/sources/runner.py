@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -30,11 +29,19 @@ class Item:
     error: str | None = None
     where: dict[str, Any] | None = None
     """How to point a person at the input (a line number, an id)."""
+    end_of_batch: bool = False
+    """Commit after this item (a reader sets it on the last item of a page it fetched, so a
+    failure on the next page loses nothing already read)."""
 
 
 def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size or item.end_of_batch:
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 
@@ -73,11 +80,16 @@ def ingest(
     batch_size: int | None = None,
     dry_run: bool = False,
     on_batch: Callable[[IngestRun], None] | None = None,
+    after_upsert: Callable[[list[PaperRecord]], object] | None = None,
 ) -> IngestRun:
     """Upsert the items' records batch by batch; mark the run finished, failed or interrupted.
 
     KeyboardInterrupt (Ctrl-C, SIGTERM turned into it) is re-raised after the run is marked
     interrupted; the batch in flight is rolled back, every earlier batch is kept.
+
+    ``after_upsert`` is called with the batch's accepted records inside the batch's
+    transaction (not on a dry run), so what a source records beside the papers (announcements,
+    daily entries) is committed with them.
     """
     size = batch_size or settings.INGEST_BATCH_SIZE
     try:
@@ -91,6 +103,15 @@ def ingest(
                     result = upsert_papers(
                         [i.record for i in records if i.record], source=run.source
                     )
+                    if after_upsert is not None:
+                        rejected = {index for index, _ in result.rejected}
+                        after_upsert(
+                            [
+                                item.record
+                                for index, item in enumerate(records)
+                                if item.record is not None and index not in rejected
+                            ]
+                        )
                 errors += [
                     {**(records[index].where or {}), "error": why} for index, why in result.rejected
                 ]

@@ -32,24 +32,27 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 class JobWorker:
-    """The background job worker as a child process, restarted if it dies."""
+    """A background verb (the job worker, the scheduler) as a child process, restarted if it
+    dies."""
 
-    def __init__(self) -> None:
+    def __init__(self, verb: str = "worker") -> None:
+        self.verb = verb
+        self.label = "background jobs" if verb == "worker" else verb
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._supervise, name="job-worker", daemon=True)
+        self.thread = threading.Thread(target=self._supervise, name=f"job-{verb}", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "worker"])
+        return subprocess.Popen([sys.executable, "-m", "dailypapers.cli", self.verb])
 
     def _supervise(self) -> None:
         delay = 1.0
         while not self.stopping.is_set():
             self.process = self._spawn()
-            log.info("background jobs: worker started (pid %s)", self.process.pid)
+            log.info("%s: %s started (pid %s)", self.label, self.verb, self.process.pid)
             started = time.monotonic()
             code = self.process.wait()
             if self.stopping.is_set() or code == 0:
@@ -57,7 +60,9 @@ class JobWorker:
                 # process group): the server is shutting down too.
                 return
             delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60)
-            log.warning("background jobs: worker exited with %s; restarting in %.0f s", code, delay)
+            log.warning(
+                "%s: %s exited with %s; restarting in %.0f s", self.label, self.verb, code, delay
+            )
             self.stopping.wait(delay)
 
     def stop(self) -> None:
@@ -96,7 +101,7 @@ class Command(BaseCommand):
             "--jobs",
             action=BooleanOptionalAction,
             default=not settings.PRODUCTION,
-            help="run a background job worker too (default: on in embedded mode)",
+            help="run a job worker and the scheduler too (default: on in embedded mode)",
         )
         parser.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
 
@@ -106,8 +111,11 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        worker = JobWorker() if options["jobs"] else None
-        if worker is not None:
+        from dailypapers.sources.schedule import start_first_fill
+
+        start_first_fill()  # an empty catalogue fills itself in the background
+        workers = [JobWorker("worker"), JobWorker("scheduler")] if options["jobs"] else []
+        for worker in workers:
             worker.start()
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"Serving on {url} (Ctrl-C stops)")
@@ -128,5 +136,5 @@ class Command(BaseCommand):
                 }
             ).run()
         finally:
-            if worker is not None:
+            for worker in workers:
                 worker.stop()

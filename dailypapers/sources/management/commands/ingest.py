@@ -9,13 +9,17 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.core.progress import Progress
 from dailypapers.core.signals import interrupt_on_sigterm
+from dailypapers.sources.live_commands import add_live_parsers, run_live
 from dailypapers.sources.models import IngestRun
 from dailypapers.sources.runner import Item, ingest, resumable_run
 from dailypapers.sources.snapshot import SnapshotError, SnapshotFile, read_snapshot
 
 
 class Command(BaseCommand):
-    help = "Add or update papers from a source: `ingest snapshot FILE` reads arXiv's bulk file."
+    help = (
+        "Add or update papers from a source: arXiv's bulk file, API, OAI-PMH, daily "
+        "announcements, or Hugging Face's daily list."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
@@ -36,10 +40,13 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="read and check every line, write nothing"
         )
         snap.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto")
+        add_live_parsers(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["source"] == "snapshot":
             self.snapshot(options)
+        else:
+            run_live(self, options)
 
     def snapshot(self, options: dict[str, Any]) -> None:
         try:

@@ -1,0 +1,139 @@
+"""Reader for Hugging Face's daily papers list (``GET /api/daily_papers?date=YYYY-MM-DD``).
+
+Each entry is a paper featured on HF's daily page on that day, with who featured it. Papers
+are upserted as usual; :func:`save_daily_entries` records each featuring as a DailyEntry (one
+per paper: a paper featured before keeps its first entry, so re-runs never duplicate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import orjson
+from django.conf import settings
+
+from dailypapers.catalog.ids import normalize_arxiv_id
+from dailypapers.catalog.models import Paper
+from dailypapers.catalog.records import PaperRecord
+from dailypapers.community.models import DailyEntry
+
+from .http import PoliteClient, SourceError
+from .runner import Item
+from .xml import iso_datetime, looks_like_html
+
+PAGE_SIZE = 100  # the most HF allows
+MAX_PAGES = 20
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _user_name(user: Any) -> str:
+    if not isinstance(user, dict):
+        return ""
+    for key in ("name", "user", "fullname"):
+        if isinstance(user.get(key), str) and user[key].strip():
+            return str(user[key]).strip()
+    return ""
+
+
+def record_from_entry(entry: Any, day: date) -> PaperRecord:
+    """One array entry as a record; raises ValueError for an entry that cannot be used."""
+    if not isinstance(entry, dict):
+        raise ValueError("an entry that is not a JSON object")
+    inner = entry.get("paper")
+    paper: dict[str, Any] = inner if isinstance(inner, dict) else entry
+    arxiv_id = _str(paper.get("id")) or _str(entry.get("id"))
+    if not arxiv_id:
+        raise ValueError("an entry without a paper id")
+    authors = [
+        name.strip()
+        for author in paper.get("authors") or []
+        if isinstance(author, dict)
+        and not author.get("hidden")
+        and (name := _str(author.get("name")))
+        and name.strip()
+    ]
+    by = _user_name(entry.get("submittedBy")) or _user_name(paper.get("submittedOnDailyBy"))
+    at = iso_datetime(_str(paper.get("submittedOnDailyAt")) or _str(entry.get("publishedAt")))
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        title=_str(paper.get("title")) or _str(entry.get("title")),
+        abstract=_str(paper.get("summary")) or _str(entry.get("summary")),
+        authors=authors or None,
+        submitted=iso_datetime(_str(paper.get("publishedAt"))),
+        repo_url=_str(paper.get("githubRepo")) or None,
+        project_page=_str(paper.get("projectPage")) or None,
+        extra={"daily": {"day": day.isoformat(), "by": by, "at": at.isoformat() if at else None}},
+    )
+
+
+def read_daily_papers(client: PoliteClient, day: date, *, start_page: int = 0) -> Iterator[Item]:
+    """The papers HF featured on ``day``; position ``page`` is the next page to read."""
+    url = f"{settings.HF_URL}/api/daily_papers"
+    for page in range(start_page, MAX_PAGES):
+        response = client.get(
+            url,
+            {"date": day.isoformat(), "limit": PAGE_SIZE, "p": page},
+            accept="application/json",
+        )
+        if looks_like_html(response):
+            raise SourceError(
+                f"Hugging Face daily papers: the server answered with an HTML page instead of "
+                f"JSON ({response.url}); is DAILYPAPERS_HF_URL right?"
+            )
+        try:
+            entries = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise SourceError(
+                f"Hugging Face daily papers: the answer is not valid JSON ({exc})"
+            ) from None
+        if isinstance(entries, dict) and "error" in entries:
+            raise SourceError(f"Hugging Face daily papers: HF says: {entries['error']}")
+        if not isinstance(entries, list):
+            raise SourceError("Hugging Face daily papers: expected a JSON array of papers")
+        for index, entry in enumerate(entries):
+            last = index == len(entries) - 1
+            position = {"page": page + 1 if last else page, "day": day.isoformat()}
+            given = entry.get("paper", {}).get("id") if isinstance(entry, dict) else None
+            where = {"id": str(given)[:80] if given else f"#{page * PAGE_SIZE + index}"}
+            try:
+                record = record_from_entry(entry, day)
+            except ValueError as exc:
+                yield Item(position, error=str(exc), where=where, end_of_batch=last)
+                continue
+            yield Item(position, record=record, where=where, end_of_batch=last)
+        if len(entries) < PAGE_SIZE:
+            return
+
+
+def save_daily_entries(records: Sequence[PaperRecord]) -> int:
+    """Record who featured which paper on which day (inside the batch's transaction)."""
+    wanted = {
+        normalize_arxiv_id(r.arxiv_id): r.extra["daily"]
+        for r in records
+        if isinstance(r.extra.get("daily"), dict)
+    }
+    if not wanted:
+        return 0
+    papers = dict(Paper.objects.filter(arxiv_id__in=list(wanted)).values_list("arxiv_id", "id"))
+    rows = []
+    for arxiv_id, info in wanted.items():
+        if arxiv_id not in papers or not isinstance(info, dict):
+            continue
+        day = date.fromisoformat(str(info["day"]))
+        at = iso_datetime(info.get("at") if isinstance(info.get("at"), str) else None)
+        rows.append(
+            DailyEntry(
+                paper_id=papers[arxiv_id],
+                day=day,
+                submitted_by_name=str(info.get("by") or "")[:150],
+                submitted_at=at or datetime.combine(day, time(), tzinfo=UTC),
+                source=DailyEntry.Source.HUGGINGFACE,
+            )
+        )
+    created = DailyEntry.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(created)

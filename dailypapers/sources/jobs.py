@@ -1,0 +1,312 @@
+"""The live ingest jobs, as plain functions: the `ingest` command, the background tasks and the
+scheduler all call these. Each records an IngestRun; each can be re-run safely."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from dailypapers.catalog.models import Paper
+
+from . import api
+from .announcements import read_announcements, save_announcements
+from .http import FetchError, PoliteClient, SourceError
+from .huggingface import read_daily_papers, save_daily_entries
+from .models import IngestRun, ScheduledJob
+from .oai import Harvest
+from .runner import Item, ingest, resumable_run
+from .schedule import FIRST_FILL
+
+log = logging.getLogger(__name__)
+
+API = "arxiv-api"
+OAI = "oai"
+ANNOUNCEMENTS = "announcements"
+HUGGINGFACE = "huggingface"
+SOURCES = (API, OAI, ANNOUNCEMENTS, HUGGINGFACE)
+COMPLETE_LIMIT = 1000
+"""At most this many papers lacking dates are completed from the API per refresh."""
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
+
+
+def _run(
+    source: str, key: str, params: dict[str, Any], *, restart: bool, dry_run: bool
+) -> IngestRun:
+    if dry_run:
+        return IngestRun(source=source, key=key, params=params)
+    return resumable_run(source, key, params, restart=restart)
+
+
+def _client(client: PoliteClient | None) -> PoliteClient:
+    return client if client is not None else PoliteClient()
+
+
+def _ingest(
+    run: IngestRun,
+    items: Iterable[Item],
+    *,
+    dry_run: bool,
+    batch_size: int | None = None,
+    on_batch: Callable[[IngestRun], None] | None = None,
+    after_upsert: Callable[[list[Any]], object] | None = None,
+) -> IngestRun:
+    return ingest(
+        run,
+        items,
+        batch_size=batch_size or settings.ARXIV_API_PAGE_SIZE,
+        dry_run=dry_run,
+        on_batch=on_batch,
+        after_upsert=after_upsert,
+    )
+
+
+def ingest_ids(
+    ids: Sequence[str],
+    *,
+    dry_run: bool = False,
+    restart: bool = False,
+    client: PoliteClient | None = None,
+) -> IngestRun:
+    """Fetch papers by arXiv id from the API."""
+    run = _run(
+        API, f"ids:{_digest(*ids)}", {"ids": list(ids)[:100]}, restart=restart, dry_run=dry_run
+    )
+    start = int(run.checkpoint.get("done", 0))
+    with _client(client) as http:
+        return _ingest(run, api.fetch_ids(http, ids, start=start), dry_run=dry_run)
+
+
+def ingest_query(
+    query: str,
+    *,
+    max_results: int = 1000,
+    sort_by: str = "submittedDate",
+    dry_run: bool = False,
+    restart: bool = False,
+    client: PoliteClient | None = None,
+    on_batch: Callable[[IngestRun], None] | None = None,
+) -> IngestRun:
+    """Fetch the papers matching an API search query (at most ``max_results``)."""
+    params = {"query": query, "max_results": max_results, "sort_by": sort_by}
+    key = f"query:{_digest(query, max_results, sort_by)}"
+    run = _run(API, key, params, restart=restart, dry_run=dry_run)
+    start = int(run.checkpoint.get("start", 0))
+    with _client(client) as http:
+        items = api.search(http, query, start=start, max_results=max_results, sort_by=sort_by)
+        return _ingest(run, items, dry_run=dry_run, on_batch=on_batch)
+
+
+def last_harvest_date(metadata_prefix: str, set_spec: str | None) -> str | None:
+    """The ``from`` for an incremental harvest: the day the last finished harvest began."""
+    run = (
+        IngestRun.objects.filter(
+            source=OAI,
+            key=f"oai:{metadata_prefix}:{set_spec or '*'}",
+            status=IngestRun.Status.SUCCEEDED,
+        )
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    started = run.checkpoint.get("started") if run is not None else None
+    return str(started) if started else None
+
+
+def harvest_oai(
+    *,
+    metadata_prefix: str | None = None,
+    set_spec: str | None = None,
+    from_date: str | None = None,
+    dry_run: bool = False,
+    restart: bool = False,
+    client: PoliteClient | None = None,
+    on_batch: Callable[[IngestRun], None] | None = None,
+) -> tuple[IngestRun, Harvest]:
+    """Harvest with OAI-PMH ``ListRecords``; an interrupted harvest of the same format and set
+    goes on from its last saved page; without ``from_date`` it goes on from the last
+    finished harvest (or harvests everything)."""
+    prefix = metadata_prefix or settings.ARXIV_OAI_FORMAT
+    key = f"oai:{prefix}:{set_spec or '*'}"
+    if from_date is None and not dry_run:
+        from_date = last_harvest_date(prefix, set_spec)
+    params = {"metadata_prefix": prefix, "set": set_spec, "from": from_date}
+    run = _run(OAI, key, params, restart=restart, dry_run=dry_run)
+    checkpoint = run.checkpoint
+    if run.pk is not None and run.params.get("from") != from_date and not checkpoint:
+        from_date = run.params.get("from")  # go on with the interrupted harvest
+    if checkpoint:
+        from_date = checkpoint.get("from", from_date)
+    with _client(client) as http:
+        harvest = Harvest(
+            http,
+            metadata_prefix=prefix,
+            set_spec=set_spec,
+            from_date=from_date,
+            token=checkpoint.get("token"),
+            skip=int(checkpoint.get("skip", 0)),
+            started=checkpoint.get("started"),
+            deleted=int(checkpoint.get("deleted", 0)),
+        )
+        if checkpoint.get("done"):
+            run.finish(IngestRun.Status.SUCCEEDED)
+            return run, harvest
+        _ingest(run, harvest.items(), dry_run=dry_run, batch_size=500, on_batch=on_batch)
+    return run, harvest
+
+
+def ingest_announcements(
+    categories: Sequence[str] | None = None,
+    *,
+    dry_run: bool = False,
+    client: PoliteClient | None = None,
+) -> IngestRun:
+    """Today's announcements of the categories (default: the configured ones)."""
+    cats = list(categories or settings.ARXIV_CATEGORIES)
+    feed = "+".join(cats)
+    run = _run(
+        ANNOUNCEMENTS, f"announcements:{feed}", {"categories": cats}, restart=True, dry_run=dry_run
+    )
+    with _client(client) as http:
+        run = _ingest(
+            run,
+            read_announcements(http, cats),
+            dry_run=dry_run,
+            batch_size=500,
+            after_upsert=save_announcements,
+        )
+    if run.seen == 0:
+        log.info("announcements for %s: the feed is empty today (weekend or holiday)", feed)
+    return run
+
+
+def ingest_daily_papers(
+    day: date,
+    *,
+    dry_run: bool = False,
+    restart: bool = False,
+    client: PoliteClient | None = None,
+) -> IngestRun:
+    """The papers Hugging Face featured on ``day``, and who featured them."""
+    run = _run(
+        HUGGINGFACE,
+        f"hf:{day.isoformat()}",
+        {"date": day.isoformat()},
+        restart=restart,
+        dry_run=dry_run,
+    )
+    if run.checkpoint.get("day") != day.isoformat():
+        run.checkpoint = {}
+    start_page = int(run.checkpoint.get("page", 0))
+    with _client(client) as http:
+        return _ingest(
+            run,
+            read_daily_papers(http, day, start_page=start_page),
+            dry_run=dry_run,
+            after_upsert=save_daily_entries,
+        )
+
+
+def complete_papers(
+    *, limit: int = COMPLETE_LIMIT, client: PoliteClient | None = None
+) -> IngestRun | None:
+    """Fetch full metadata (dates, comments, DOI) from the API for papers that a feed added
+    without it."""
+    ids = list(
+        Paper.objects.filter(submitted__isnull=True)
+        .order_by("-id")
+        .values_list("arxiv_id", flat=True)[:limit]
+    )
+    if not ids:
+        return None
+    return ingest_ids(ids, client=client)
+
+
+def refresh(*, dry_run: bool = False, client: PoliteClient | None = None) -> list[IngestRun]:
+    """The scheduled refresh: today's announcements of the configured categories, full
+    metadata for the papers they added, and HF's daily list when followed. A source that fails
+    is recorded and logged; the others still run."""
+    runs: list[IngestRun] = []
+    steps: list[tuple[str, Callable[[], IngestRun | None]]] = [
+        ("announcements", lambda: ingest_announcements(dry_run=dry_run, client=client)),
+    ]
+    if not dry_run:
+        steps.append(("completing papers", lambda: complete_papers(client=client)))
+    if settings.FOLLOW_HF:
+        today = timezone.now().date()
+        for day in (today - timedelta(days=1), today):
+            steps.append(
+                (
+                    f"Hugging Face {day}",
+                    lambda day=day: ingest_daily_papers(  # type: ignore[misc]
+                        day, dry_run=dry_run, client=client
+                    ),
+                )
+            )
+    for name, step in steps:
+        try:
+            run = step()
+        except SourceError as exc:
+            log.warning("refresh: %s failed: %s", name, exc)
+            continue
+        if run is not None:
+            runs.append(run)
+            log.info(
+                "refresh: %s: %d seen, %d added, %d updated, %d rejected",
+                name,
+                run.seen,
+                run.added,
+                run.updated,
+                run.rejected,
+            )
+    return runs
+
+
+def fill_query(days: int, categories: Sequence[str], today: date) -> str:
+    first = today - timedelta(days=days)
+    cats = " OR ".join(f"cat:{c}" for c in categories)
+    return f"({cats}) AND submittedDate:[{first:%Y%m%d}0000 TO {today:%Y%m%d}2359]"
+
+
+def first_fill(days: int | None = None, *, client: PoliteClient | None = None) -> IngestRun | None:
+    """Fill an empty catalogue with the last ``days`` days of the configured categories.
+    Without network it says so once and returns None."""
+    days = settings.FIRST_FILL_DAYS if days is None else days
+    if days <= 0:
+        return None
+    query = fill_query(days, settings.ARXIV_CATEGORIES, timezone.now().date())
+    log.info(
+        "first fill: reading the last %d days of %s from arXiv",
+        days,
+        ", ".join(settings.ARXIV_CATEGORIES),
+    )
+
+    def progress(run: IngestRun) -> None:
+        log.info("first fill: %d papers read, %d added so far", run.seen, run.added)
+
+    try:
+        run = ingest_query(query, max_results=api.MAX_RESULTS, client=client, on_batch=progress)
+    except FetchError as exc:
+        if exc.offline:
+            # Forget the claim, so the next start tries again.
+            ScheduledJob.objects.filter(name=FIRST_FILL).delete()
+            log.warning(
+                "first fill: no network (%s); serving what the catalogue has. The scheduled "
+                "refresh will try again.",
+                exc,
+            )
+            return None
+        log.error("first fill failed: %s; run `dailypapers ingest fill` to try again", exc)
+        return None
+    except SourceError as exc:
+        log.error("first fill failed: %s; run `dailypapers ingest fill` to try again", exc)
+        return None
+    log.info("first fill: done, %d papers added", run.added)
+    return run
