@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sources_loopback import Loopback, _Handler, _Server
+
+from tests.sources.sources_loopback import Loopback, _Handler, _Server
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from sources_loopback import HTML, Reply, fixture
 
 from dailypapers.catalog.models import Paper
 from dailypapers.sources import jobs
 from dailypapers.sources.http import SourceError
 from dailypapers.sources.models import Announcement
+from tests.sources.sources_loopback import HTML, Reply, fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

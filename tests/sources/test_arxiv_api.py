@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
-from sources_loopback import ATOM, HTML, Reply, fixture
 
 from dailypapers.catalog.models import Paper
 from dailypapers.sources import jobs
 from dailypapers.sources.http import SourceError
 from dailypapers.sources.models import IngestRun
+from tests.sources.sources_loopback import ATOM, HTML, Reply, fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from sources_loopback import XML, Reply, fixture
 
 from dailypapers.catalog.models import Paper
 from dailypapers.sources import jobs
 from dailypapers.sources.http import FetchError, SourceError
 from dailypapers.sources.models import IngestRun
 from dailypapers.sources.oai import OaiError
+from tests.sources.sources_loopback import XML, Reply, fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

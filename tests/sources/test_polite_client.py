@@ -7,9 +7,9 @@ import threading
 import time
 
 import pytest
-from sources_loopback import HTML, Reply
 
 from dailypapers.sources.http import FetchError, FileGate, PoliteClient, retry_after
+from tests.sources.sources_loopback import HTML, Reply
 
 
 class Sleeps:

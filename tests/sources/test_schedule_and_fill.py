@@ -10,12 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import default_task_backend
-from sources_loopback import ATOM, JSON, Reply, fixture
 
 from dailypapers.catalog.models import Paper
 from dailypapers.community.models import DailyEntry
 from dailypapers.sources import jobs, schedule
 from dailypapers.sources.models import IngestRun, ScheduledJob
+from tests.sources.sources_loopback import ATOM, JSON, Reply, fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from sources_loopback import ATOM, Reply, fixture
 
 from dailypapers.sources import jobs
 from dailypapers.sources.http import SourceError
+from tests.sources.sources_loopback import ATOM, Reply, fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
