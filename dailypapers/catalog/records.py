@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .ids import InvalidArxivId, parse_arxiv_id
+from .links import find_links
 from .text import clean_abstract, clean_line, clean_name
 
 MAX_TITLE = 1_000
@@ -47,9 +48,16 @@ class PaperRecord:
     """A repository a source states explicitly (links in the text are found anyway)."""
     project_page: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    found_links: tuple[list[str], str] | None = None
+    """Code links and a project page found in the abstract and comments (set by
+    ``normalized()``, so that the work can happen wherever records are prepared)."""
+    is_normal: bool = False
+    """Set on what ``normalized()`` returns: normalising it again is free."""
 
     def normalized(self) -> PaperRecord:
         """A cleaned copy; raises InvalidRecord for a record that cannot be stored."""
+        if self.is_normal:
+            return self
         try:
             parsed = parse_arxiv_id(self.arxiv_id)
         except InvalidArxivId as exc:
@@ -98,6 +106,8 @@ class PaperRecord:
         def short(value: str | None, limit: int = MAX_SHORT) -> str | None:
             return None if value is None else clean_line(value)[:limit]
 
+        comments = short(self.comments, MAX_COMMENTS)
+
         return PaperRecord(
             arxiv_id=parsed.id,
             version=version,
@@ -108,7 +118,7 @@ class PaperRecord:
             categories=categories,
             submitted=self.submitted,
             updated=self.updated,
-            comments=short(self.comments, MAX_COMMENTS),
+            comments=comments,
             journal_ref=short(self.journal_ref),
             doi=short(self.doi),
             report_no=short(self.report_no),
@@ -116,4 +126,8 @@ class PaperRecord:
             repo_url=short(self.repo_url, 500),
             project_page=short(self.project_page, 500),
             extra=self.extra,
+            found_links=(
+                None if abstract is None and comments is None else find_links(abstract, comments)
+            ),
+            is_normal=True,
         )

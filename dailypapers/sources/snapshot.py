@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -19,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from dailypapers.catalog.records import PaperRecord
+from dailypapers.catalog.records import InvalidRecord, PaperRecord
 
 from .runner import Item
 
@@ -129,18 +132,94 @@ def record_from_snapshot(data: dict[str, Any]) -> PaperRecord:
     )
 
 
-def read_snapshot(snapshot: SnapshotFile, start_line: int = 0) -> Iterator[tuple[Item, int]]:
-    """Items (each a record or a reason, with its line number) and the bytes read so far."""
-    for number, line, read in snapshot.lines(start_line):
+def parse_lines(lines: list[tuple[int, bytes]]) -> list[Item]:
+    """Parse and check snapshot lines: each becomes a normalised record, or the reason why not.
+
+    Pure (no database), so that it can run in another process while this one writes.
+    """
+    items = []
+    for number, line in lines:
         position = {"line": number}
-        if not line.strip():
-            continue
         try:
-            record = record_from_snapshot(orjson.loads(line))
+            record = record_from_snapshot(orjson.loads(line)).normalized()
         except orjson.JSONDecodeError as exc:
-            yield Item(position, error=f"not valid JSON ({exc})", where={"line": number}), read
+            items.append(Item(position, error=f"not valid JSON ({exc})", where={"line": number}))
+            continue
+        except InvalidRecord as exc:
+            where = {"line": number, "id": str(orjson.loads(line).get("id"))}
+            items.append(Item(position, error=str(exc), where=where))
             continue
         except ValueError as exc:
-            yield Item(position, error=str(exc), where={"line": number}), read
+            items.append(Item(position, error=str(exc), where={"line": number}))
             continue
-        yield Item(position, record=record, where={"line": number, "id": record.arxiv_id}), read
+        items.append(Item(position, record=record, where={"line": number, "id": record.arxiv_id}))
+    return items
+
+
+def _chunks(
+    snapshot: SnapshotFile, start_line: int, size: int
+) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
+    """Chunks of non-blank lines; a damaged file still yields what was read before the damage,
+    then raises SnapshotError."""
+    chunk: list[tuple[int, bytes]] = []
+    read = 0
+    try:
+        for number, line, read in snapshot.lines(start_line):
+            if line.strip():
+                chunk.append((number, line))
+            if len(chunk) >= size:
+                yield chunk, read
+                chunk = []
+    except SnapshotError:
+        if chunk:
+            yield chunk, read
+        raise
+    if chunk:
+        yield chunk, read
+
+
+def default_workers() -> int:
+    """Parsing processes beside the one writing to the database: one per spare core, up to 3."""
+    return max(0, min((os.cpu_count() or 1) - 1, 3))
+
+
+def read_snapshot(
+    snapshot: SnapshotFile, start_line: int = 0, *, workers: int | None = None, chunk: int = 1000
+) -> Iterator[tuple[Item, int]]:
+    """Items (each a record or a reason, with its line number) and the bytes read so far.
+
+    With workers, lines are parsed in other processes, a few chunks ahead, in order.
+    """
+    workers = default_workers() if workers is None else workers
+    if workers <= 0:
+        for lines, read in _chunks(snapshot, start_line, chunk):
+            for item in parse_lines(lines):
+                yield item, read
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[tuple[Future[list[Item]], int]] = deque()
+        damage: SnapshotError | None = None
+        try:
+            chunks = _chunks(snapshot, start_line, chunk)
+            while True:
+                try:
+                    lines, read = next(chunks)
+                except StopIteration:
+                    break
+                except SnapshotError as exc:
+                    damage = exc  # hand over what was read before it, then raise
+                    break
+                pending.append((pool.submit(parse_lines, lines), read))
+                if len(pending) > workers * 2:
+                    future, done_read = pending.popleft()
+                    for item in future.result():
+                        yield item, done_read
+            while pending:
+                future, done_read = pending.popleft()
+                for item in future.result():
+                    yield item, done_read
+        finally:
+            for future, _ in pending:
+                future.cancel()
+        if damage is not None:
+            raise damage
