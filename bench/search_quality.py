@@ -135,7 +135,8 @@ def arxiv_dev(embedder: MiniLMEmbedder) -> dict[str, float]:
     index = arxiv_index(embedder)
     qrels = read_qrels(folder / "qrels.tsv")
     print(f"arxiv-dev: {len(index)} docs, {len(qrels)} judged queries (unjudged count as 0)")
-    return evaluate("arxiv-dev", index, read_jsonl(folder / "queries.jsonl"), qrels, embedder, True)
+    queries = read_jsonl(folder / "queries.jsonl")
+    return evaluate(index, queries, qrels, embedder, judged_only=True)
 
 
 def middle_sentence(paper: Document, split: re.Pattern[str]) -> str:
