@@ -1,0 +1,24 @@
+"""The search core of Daily Papers: BM25, MiniLM vectors and their fusion (no Django here).
+
+index = SearchIndex.open("var/search", embedder=MiniLMEmbedder())
+index.add([Document(id="2501.00001", title="...", abstract="...")])
+results = index.search('"diffusion model" -video cat:cs.CV', Filters(has_code=True))
+"""
+
+from papersearch.embed import Embedder, MiniLMEmbedder
+from papersearch.index import IndexConfig, SearchIndex
+from papersearch.types import Document, Filters, Hit, Mode, SearchResults, Sort, Stats
+
+__all__ = [
+    "Document",
+    "Embedder",
+    "Filters",
+    "Hit",
+    "IndexConfig",
+    "MiniLMEmbedder",
+    "Mode",
+    "SearchIndex",
+    "SearchResults",
+    "Sort",
+    "Stats",
+]

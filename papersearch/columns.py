@@ -1,0 +1,134 @@
+"""Per-row metadata held in numpy arrays: dates, has-code, categories, votes, liveness.
+
+These answer filters for the dense side (as a boolean mask over rows), browsing without a
+query, and sorting by date or votes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from papersearch.lexical import NO_DATE, day_number
+from papersearch.types import Document, Filters
+
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass
+class Columns:
+    date: npt.NDArray[np.int32]
+    has_code: npt.NDArray[np.bool_]
+    cat_ptr: npt.NDArray[np.int64]
+    cat_codes: npt.NDArray[np.int32]
+    vocabulary: list[str]
+    alive: npt.NDArray[np.bool_]
+    votes: npt.NDArray[np.float32]
+    _cat_rows: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+
+    @classmethod
+    def empty(cls) -> Columns:
+        return cls(
+            date=np.zeros(0, np.int32),
+            has_code=np.zeros(0, np.bool_),
+            cat_ptr=np.zeros(1, np.int64),
+            cat_codes=np.zeros(0, np.int32),
+            vocabulary=[],
+            alive=np.zeros(0, np.bool_),
+            votes=np.zeros(0, np.float32),
+        )
+
+    @classmethod
+    def from_arrays(
+        cls, static: dict[str, npt.NDArray[Any]], state: dict[str, npt.NDArray[Any]]
+    ) -> Columns:
+        return cls(
+            date=static["date"].astype(np.int32),
+            has_code=static["has_code"].astype(np.bool_),
+            cat_ptr=static["cat_ptr"].astype(np.int64),
+            cat_codes=static["cat_codes"].astype(np.int32),
+            vocabulary=[str(v) for v in static["vocabulary"].tolist()],
+            alive=state["alive"].astype(np.bool_),
+            votes=state["votes"].astype(np.float32),
+        )
+
+    def static_arrays(self) -> dict[str, npt.NDArray[Any]]:
+        return {
+            "date": self.date,
+            "has_code": self.has_code,
+            "cat_ptr": self.cat_ptr,
+            "cat_codes": self.cat_codes,
+            "vocabulary": np.asarray(self.vocabulary, dtype=np.str_),
+        }
+
+    def state_arrays(self) -> dict[str, npt.NDArray[Any]]:
+        return {"alive": self.alive, "votes": self.votes}
+
+    @property
+    def rows(self) -> int:
+        return len(self.date)
+
+    def append(self, docs: Sequence[Document], votes: Sequence[float]) -> None:
+        """Add one row per document (alive)."""
+        codes = {code: i for i, code in enumerate(self.vocabulary)}
+        flat: list[int] = []
+        lengths: list[int] = []
+        for doc in docs:
+            for code in doc.categories:
+                if code not in codes:
+                    codes[code] = len(self.vocabulary)
+                    self.vocabulary.append(code)
+                flat.append(codes[code])
+            lengths.append(len(doc.categories))
+        dates = np.asarray([day_number(doc.date) for doc in docs], dtype=np.int32)
+        self.date = np.concatenate([self.date, dates])
+        self.has_code = np.concatenate(
+            [self.has_code, np.asarray([doc.has_code for doc in docs], dtype=np.bool_)]
+        )
+        ptr = self.cat_ptr[-1] + np.cumsum(np.asarray(lengths, dtype=np.int64))
+        self.cat_ptr = np.concatenate([self.cat_ptr, ptr])
+        self.cat_codes = np.concatenate([self.cat_codes, np.asarray(flat, dtype=np.int32)])
+        self.alive = np.concatenate([self.alive, np.ones(len(docs), dtype=np.bool_)])
+        self.votes = np.concatenate([self.votes, np.asarray(votes, dtype=np.float32)])
+        self._cat_rows = None
+
+    def categories_of(self, row: int) -> list[str]:
+        lo, hi = self.cat_ptr[row], self.cat_ptr[row + 1]
+        return [self.vocabulary[c] for c in self.cat_codes[lo:hi].tolist()]
+
+    def _category_mask(self, wanted: Sequence[str]) -> Mask:
+        codes = [
+            i
+            for i, code in enumerate(self.vocabulary)
+            if any(code == w or code.startswith(w + ".") for w in wanted)
+        ]
+        mask = np.zeros(self.rows, dtype=np.bool_)
+        if not codes:
+            return mask
+        if self._cat_rows is None:
+            self._cat_rows = np.repeat(np.arange(self.rows, dtype=np.int64), np.diff(self.cat_ptr))
+        mask[self._cat_rows[np.isin(self.cat_codes, codes)]] = True
+        return mask
+
+    def mask(self, filters: Filters, categories: Sequence[str] = ()) -> Mask | None:
+        """Rows that are alive and pass the filters; ``None`` when that is every row."""
+        everything = bool(self.alive.all())
+        if filters.is_empty() and not categories and everything:
+            return None
+        mask = self.alive.copy()
+        for group in (filters.categories, categories):
+            if group:
+                mask &= self._category_mask(group)
+        if filters.date_from is not None or filters.date_to is not None:
+            mask &= self.date != NO_DATE
+            if filters.date_from is not None:
+                mask &= self.date >= day_number(filters.date_from)
+            if filters.date_to is not None:
+                mask &= self.date <= day_number(filters.date_to)
+        if filters.has_code is not None:
+            mask &= self.has_code == filters.has_code
+        return mask

@@ -1,0 +1,247 @@
+"""BM25 over title (boosted), abstract and authors, with tantivy.
+
+Every tantivy document carries its ``row`` in the index's row files; the row is the only link
+between the two sides. Filters are query clauses with a zero score, so they act inside the
+search and never change a ranking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import tantivy
+
+from papersearch.query import ParsedQuery, tantivy_constraints, tantivy_exclusions, tantivy_text
+from papersearch.types import Document, Filters
+
+TITLE_BOOST = 2.0
+AUTHORS_BOOST = 1.0
+TEXT_FIELDS = ["title", "abstract", "authors"]
+NO_DATE = -(2**31)
+EPOCH = dt.date(1970, 1, 1)
+WRITER_HEAP = 128_000_000
+
+
+def day_number(date: dt.date | None) -> int:
+    return NO_DATE if date is None else (date - EPOCH).days
+
+
+def category_terms(categories: Sequence[str]) -> list[str]:
+    """Each category and its group (``cs.CL`` also files under ``cs``)."""
+    terms: list[str] = []
+    for code in categories:
+        terms.append(code)
+        group = code.split(".", 1)[0]
+        if group != code:
+            terms.append(group)
+    return list(dict.fromkeys(terms))
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("row", stored=True, indexed=True, fast=True)
+    builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("abstract", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("authors", stored=True, tokenizer_name="default")
+    builder.add_text_field("cat", stored=False, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("date", indexed=True, fast=True)
+    builder.add_unsigned_field("has_code", indexed=True, fast=True)
+    return builder.build()
+
+
+class LexicalIndex:
+    """A tantivy index in one folder."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = path
+        self.schema = build_schema()
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(self.schema, path=str(path), reuse=not create)
+        self._writer: tantivy.IndexWriter | None = None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=2)
+        return self._writer
+
+    def add(self, rows: Sequence[int], docs: Sequence[Document]) -> None:
+        writer = self._get_writer()
+        for row, doc in zip(rows, docs, strict=True):
+            document = tantivy.Document()
+            document.add_unsigned("row", int(row))
+            document.add_text("title", doc.title)
+            document.add_text("abstract", doc.abstract)
+            document.add_text("authors", ", ".join(doc.authors))
+            for term in category_terms(doc.categories):
+                document.add_text("cat", term)
+            document.add_integer("date", day_number(doc.date))
+            document.add_unsigned("has_code", int(doc.has_code))
+            writer.add_document(document)
+
+    def delete_rows(self, rows: Sequence[int]) -> None:
+        if len(rows) == 0:
+            return
+        writer = self._get_writer()
+        query = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+        writer.delete_documents_by_query(query)
+
+    def delete_from(self, first_row: int) -> None:
+        """Delete every document whose row is ``first_row`` or later (left by a crash)."""
+        writer = self._get_writer()
+        query = tantivy.Query.range_query(
+            self.schema, "row", tantivy.FieldType.Unsigned, lower_bound=int(first_row)
+        )
+        writer.delete_documents_by_query(query)
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+            self._writer = None
+        self.fsync()
+        self.index.reload()
+
+    def fsync(self) -> None:
+        from papersearch.storage import fsync_tree
+
+        fsync_tree(self.path)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.rollback()
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def num_docs(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    def _parse(self, text: str) -> tantivy.Query:
+        return self.index.parse_query(
+            text,
+            TEXT_FIELDS,
+            field_boosts={"title": TITLE_BOOST, "authors": AUTHORS_BOOST},
+        )
+
+    def filter_clauses(
+        self, filters: Filters, categories: Sequence[str]
+    ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        must = tantivy.Occur.Must
+
+        def zero(query: tantivy.Query) -> None:
+            clauses.append((must, tantivy.Query.const_score_query(query, 0.0)))
+
+        for group in (filters.categories, categories):
+            if group:
+                zero(tantivy.Query.term_set_query(self.schema, "cat", list(group)))
+        if filters.date_from is not None or filters.date_to is not None:
+            zero(
+                tantivy.Query.range_query(
+                    self.schema,
+                    "date",
+                    tantivy.FieldType.Integer,
+                    lower_bound=(
+                        day_number(filters.date_from) if filters.date_from else NO_DATE + 1
+                    ),
+                    upper_bound=day_number(filters.date_to) if filters.date_to else None,
+                )
+            )
+        if filters.has_code is not None:
+            zero(tantivy.Query.term_query(self.schema, "has_code", int(filters.has_code)))
+        return clauses
+
+    def build_query(
+        self, parsed: ParsedQuery, filters: Filters, *, score: bool = True
+    ) -> tantivy.Query:
+        """The whole query; with ``score=False`` only its literal requirements and filters."""
+        occur = tantivy.Occur
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        text = tantivy_text(parsed) if score else tantivy_constraints(parsed)
+        if text:
+            clauses.append((occur.Must, self._parse(text)))
+        else:
+            clauses.append((occur.Must, tantivy.Query.all_query()))
+        for excluded in tantivy_exclusions(parsed):
+            clauses.append((occur.MustNot, self._parse(excluded)))
+        clauses += self.filter_clauses(filters, parsed.categories)
+        return tantivy.Query.boolean_query(clauses)
+
+    def search(
+        self, query: tantivy.Query, limit: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], int]:
+        """The top ``limit`` rows, their BM25 scores and the number of matches."""
+        searcher = self.index.searcher()
+        result = searcher.search(query, limit=max(limit, 1), count=True)
+        addresses = [address for _score, address in result.hits]
+        rows = searcher.fast_field_values("row", addresses) if addresses else []
+        scores = [float(score) for score, _address in result.hits]
+        return (
+            np.asarray(rows, dtype=np.int64),
+            np.asarray(scores, dtype=np.float32),
+            int(getattr(result, "count", 0) or 0),
+        )
+
+    def matching_rows(self, query: tantivy.Query, rows: Sequence[int]) -> set[int]:
+        """Which of ``rows`` match ``query``."""
+        if len(rows) == 0:
+            return set()
+        restricted = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, query),
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows]),
+                ),
+            ]
+        )
+        found, _scores, _count = self.search(restricted, len(rows))
+        return {int(r) for r in found}
+
+    def highlights(self, rows: Sequence[int], parsed: ParsedQuery) -> dict[int, dict[str, str]]:
+        """HTML snippets of title and abstract for each row, query terms in ``<b>``."""
+        if len(rows) == 0:
+            return {}
+        searcher = self.index.searcher()
+        by_row = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+        result = searcher.search(by_row, limit=len(rows), count=False)
+        text = " ".join([*parsed.words, *parsed.phrases])
+        generators: dict[str, tantivy.SnippetGenerator] = {}
+        if text:
+            terms = self._parse(text)
+            for field, chars in (("title", 400), ("abstract", 300)):
+                generator = tantivy.SnippetGenerator.create(searcher, terms, self.schema, field)
+                generator.set_max_num_chars(chars)
+                generators[field] = generator
+        out: dict[int, dict[str, str]] = {}
+        for _score, address in result.hits:
+            doc = searcher.doc(address)
+            row = int(doc["row"][0])
+            snippets: dict[str, str] = {}
+            for field, generator in generators.items():
+                snippets[field] = generator.snippet_from_doc(doc).to_html()
+            out[row] = snippets
+        return out
+
+    def stored(self, rows: Sequence[int]) -> dict[int, dict[str, str]]:
+        """Stored title, abstract and authors by row."""
+        if len(rows) == 0:
+            return {}
+        searcher = self.index.searcher()
+        by_row = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+        result = searcher.search(by_row, limit=len(rows), count=False)
+        out: dict[int, dict[str, str]] = {}
+        for _score, address in result.hits:
+            doc = searcher.doc(address)
+            out[int(doc["row"][0])] = {
+                f: str((doc.get_all(f) or [""])[0]) for f in ("title", "abstract", "authors")
+            }
+        return out

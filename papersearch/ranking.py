@@ -1,0 +1,94 @@
+"""The rankers: functions of a query that return (rows, scores), best first.
+
+``lexical`` and ``dense`` each apply the filters inside their search; ``hybrid`` fuses
+their lists. Rows past the committed row count or retired rows (which tantivy may still hold
+for a moment after a crash) are dropped, and asked for in advance so a page stays full.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from papersearch.dense import RowArray
+from papersearch.fusion import blend, rrf
+from papersearch.query import ParsedQuery
+from papersearch.types import Filters, Mode
+
+if TYPE_CHECKING:
+    from papersearch.index import SearchIndex
+
+FloatArray = npt.NDArray[np.float32]
+Ranked = tuple[RowArray, FloatArray]
+
+
+def order_by(rows: RowArray, scores: FloatArray, key: npt.NDArray[np.generic]) -> Ranked:
+    """Re-order ranked rows by ``key`` (descending), relevance breaking ties."""
+    order = np.lexsort((np.arange(len(rows)), -key[rows].astype(np.float64)))
+    return rows[order], scores[order]
+
+
+class Rankers:
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+
+    def lexical(self, parsed: ParsedQuery, filters: Filters, k: int) -> tuple[Ranked, int]:
+        index = self.index
+        alive = index.columns.alive
+        stale = max(index.lexical.num_docs() - int(np.count_nonzero(alive)), 0)
+        query = index.lexical.build_query(parsed, filters)
+        rows, scores, count = index.lexical.search(query, k + stale)
+        valid = rows < len(alive)
+        valid[valid] = alive[rows[valid]]
+        return (rows[valid][:k], scores[valid][:k]), max(count - stale, 0)
+
+    def dense(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        k: int,
+        vector: FloatArray | None,
+    ) -> Ranked:
+        index = self.index
+        if vector is None:
+            if index.embedder is None:
+                raise ValueError("dense search needs an embedder or a query vector")
+            vector = index.embedder.embed_query(parsed.free_text)
+        mask = index.columns.mask(filters, parsed.categories)
+        check = None
+        if parsed.has_constraints:
+            constraint = index.lexical.build_query(parsed, Filters(), score=False)
+
+            def check(rows: RowArray) -> RowArray:
+                found = index.lexical.matching_rows(constraint, rows.tolist())
+                return np.fromiter(found, dtype=np.int64, count=len(found))
+
+        return index.dense.search(vector, k, allowed=mask, check=check)
+
+    def rank(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        mode: Mode,
+        k: int,
+        vector: FloatArray | None,
+    ) -> tuple[RowArray, FloatArray, int, bool]:
+        """Rows and scores (at least ``k`` when that many match), the total and whether it
+        is exact."""
+        config = self.index.config
+        if mode == Mode.LEXICAL:
+            (rows, scores), count = self.lexical(parsed, filters, k)
+            return rows, scores, count, True
+        if mode == Mode.DENSE:
+            rows, scores = self.dense(parsed, filters, k, vector)
+            return rows, scores, len(rows), False
+        pool = max(k, config.pool)
+        lexical, count = self.lexical(parsed, filters, pool)
+        dense = self.dense(parsed, filters, pool, vector)
+        if config.fusion == "blend":
+            rows, scores = blend([lexical, dense], [1.0, config.dense_weight])
+        else:
+            rows, scores = rrf([lexical, dense], config.rrf_k, [1.0, config.dense_weight])
+        return rows, scores, max(len(rows), count), False

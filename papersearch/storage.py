@@ -1,0 +1,170 @@
+"""All file I/O of the search core: atomic replacement, append-only row files, the manifest.
+
+An index directory holds one ``manifest.json`` naming every file that belongs to the current
+state. Files are never changed in place once the manifest names them, with one exception:
+row files (vectors, ids, hashes) only grow, and the manifest records how many rows are valid,
+so bytes written after the last manifest are ignored (and cut off by the next write).
+A new state becomes current only when its manifest replaces the old one with ``os.replace``
+after every file it names is on disk (write, fsync, rename, fsync the directory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: Path) -> None:
+    """Fsync every file below ``path`` and the directories themselves."""
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            fsync_file(Path(root) / name)
+        fsync_dir(Path(root))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+    fsync_dir(path.parent)
+
+
+def save_arrays(path: Path, arrays: dict[str, npt.NDArray[Any]]) -> None:
+    """Write a new ``.npz`` file (never one the manifest already names)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as f:
+        np.savez(f, **arrays)  # type: ignore[arg-type]
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+
+
+def load_arrays(path: Path) -> dict[str, npt.NDArray[Any]]:
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def append_rows(path: Path, data: npt.NDArray[Any], valid_bytes: int) -> int:
+    """Append ``data`` after the first ``valid_bytes`` bytes of ``path``; return the new size.
+
+    Whatever a crashed write left after ``valid_bytes`` is cut off first.
+    """
+    with path.open("ab") as f:
+        f.truncate(valid_bytes)
+        f.seek(valid_bytes)
+        f.write(np.ascontiguousarray(data).tobytes())
+        f.flush()
+        os.fsync(f.fileno())
+        return f.tell()
+
+
+def map_rows(path: Path, dtype: npt.DTypeLike, rows: int, width: int | None = None) -> Any:
+    """Memory-map the first ``rows`` rows of a row file (read-only)."""
+    shape: tuple[int, ...] = (rows,) if width is None else (rows, width)
+    if rows == 0:
+        return np.zeros(shape, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=shape)
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    path = directory / MANIFEST
+    if not path.exists():
+        return None
+    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if manifest.get("format") != FORMAT_VERSION:
+        raise ValueError(f"unsupported index format {manifest.get('format')!r} in {path}")
+    return manifest
+
+
+def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    """Make ``manifest`` the current state: the commit point of every write."""
+    fsync_dir(directory)
+    data = json.dumps({**manifest, "format": FORMAT_VERSION}, indent=1, sort_keys=True)
+    atomic_write_bytes(directory / MANIFEST, data.encode("utf-8"))
+
+
+def referenced(manifest: dict[str, Any]) -> set[str]:
+    files: dict[str, str] = manifest["files"]
+    return set(files.values())
+
+
+def collect_garbage(directory: Path, keep: Iterable[str]) -> None:
+    """Remove files and folders of older states that the manifest no longer names."""
+    keep_set = {*keep, MANIFEST, ".lock"}
+    for entry in directory.iterdir():
+        if entry.name in keep_set:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def size_on_disk(directory: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            total += (Path(root) / name).stat().st_size
+    return total
+
+
+LOCK = ".lock"
+
+
+class WriteLock:
+    """One writer per index directory at a time (an advisory ``flock``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / LOCK
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriteLock:
+        import fcntl
+
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import fcntl
+
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,109 @@
+"""The values the search core takes and returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Mode(StrEnum):
+    """Which rankers answer a query."""
+
+    HYBRID = "hybrid"
+    LEXICAL = "lexical"
+    DENSE = "dense"
+
+
+class Sort(StrEnum):
+    """The order of a result list.
+
+    ``RELEVANCE`` ranks by the chosen mode. ``DATE`` and ``VOTES`` re-order the most relevant
+    candidates (or, for an empty query, every paper that passes the filters).
+    """
+
+    RELEVANCE = "relevance"
+    DATE = "date"
+    VOTES = "votes"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One paper as the index sees it."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    date: dt.date | None = None
+    has_code: bool = False
+    votes: float | None = None
+
+    def embedding_text(self) -> str:
+        """The text the dense side embeds: title + ". " + abstract."""
+        return f"{self.title}. {self.abstract}"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions applied inside the search, before a page is cut.
+
+    ``categories`` matches a paper that has any of them; a bare group such as ``"cs"``
+    matches every ``cs.*`` category. Dates are inclusive.
+    """
+
+    categories: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    has_code: bool | None = None
+
+    def is_empty(self) -> bool:
+        return (
+            not self.categories
+            and self.date_from is None
+            and self.date_to is None
+            and self.has_code is None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: the paper id, its score under the chosen sort, and HTML snippets.
+
+    ``highlights`` maps ``"title"`` and ``"abstract"`` to escaped HTML with matched terms in
+    ``<b>`` tags (empty when no query term occurs in that field).
+    """
+
+    id: str
+    score: float
+    highlights: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """A page of hits.
+
+    ``total`` counts the candidates found; it is exact for lexical queries and for empty
+    queries, and a lower bound otherwise (``total_exact`` says which).
+    """
+
+    hits: list[Hit]
+    total: int
+    total_exact: bool
+    mode: Mode
+    sort: Sort
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """What an index holds."""
+
+    documents: int
+    deleted_rows: int
+    ann_rows: int
+    tail_rows: int
+    model: str
+    dim: int
+    generation: int
+    bytes_on_disk: int

@@ -1,0 +1,67 @@
+from papersearch import SearchIndex
+
+from .conftest import make_paper
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def test_phrase_matches_words_in_order_only(index_path, embedder) -> None:
+    index = SearchIndex.open(index_path, embedder)
+    index.add(
+        [
+            make_paper(1, title="Neural networks for graphs"),
+            make_paper(2, title="Graphs of networks, neural ones"),
+        ]
+    )
+    assert ids(index.search('"neural networks"', mode="lexical")) == ["2501.00001"]
+    assert set(ids(index.search("neural networks", mode="lexical"))) == {
+        "2501.00001",
+        "2501.00002",
+    }
+
+
+def test_exclusion_removes_matches_in_every_mode(small_index) -> None:
+    for mode in ("lexical", "dense", "hybrid"):
+        results = small_index.search("diffusion image synthesis -study", mode=mode)
+        assert results.hits == [], mode
+    results = small_index.search("diffusion models -cluster", mode="hybrid", limit=50)
+    assert results.hits
+    assert all("cluster" not in h.highlights.get("title", "").lower() for h in results.hits)
+
+
+def test_author_and_category_prefixes(small_index) -> None:
+    results = small_index.search("author:turing cat:cs.CV", mode="lexical", limit=100)
+    assert results.total == len(results.hits) > 0
+    for hit in results.hits:
+        n = int(hit.id.split(".")[1])
+        assert n % 7 == 0 and n % 2 == 0
+    # a group matches every category in it
+    assert small_index.search("cat:stat quantum", mode="lexical").total == 100
+    assert small_index.search("cat:stat", mode="lexical").total == 300
+    assert small_index.search("cat:stat dark matter", mode="lexical").total == 0
+
+
+def test_title_match_outranks_abstract_match(index_path, embedder) -> None:
+    index = SearchIndex.open(index_path, embedder)
+    index.add(
+        [
+            make_paper(1, title="A study", abstract="Transformers and more transformers here."),
+            make_paper(2, title="Transformers", abstract="A study of something else entirely."),
+        ]
+    )
+    assert ids(index.search("transformers", mode="lexical"))[0] == "2501.00002"
+
+
+def test_highlights_mark_query_terms(small_index) -> None:
+    hit = small_index.search("galaxy clusters", mode="lexical").hits[0]
+    assert "<b>galaxy</b>" in hit.highlights["title"]
+    assert "<b>clusters</b>" in hit.highlights["abstract"]
+
+
+def test_highlights_are_escaped(index_path, embedder) -> None:
+    index = SearchIndex.open(index_path, embedder)
+    index.add([make_paper(1, title="Bounds <script> for x < y & z")])
+    title = index.search("bounds", mode="lexical").hits[0].highlights["title"]
+    assert "<script>" not in title and "&lt;script&gt;" in title

@@ -1,0 +1,93 @@
+"""Incremental add, update, delete and reopening."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from papersearch import IndexConfig, SearchIndex
+
+from .conftest import corpus, make_paper
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def test_add_then_reopen(small_index, index_path, embedder) -> None:
+    reopened = SearchIndex.open(index_path, embedder)
+    assert len(reopened) == 600
+    query = "quantum error correction"
+    assert ids(reopened.search(query)) == ids(small_index.search(query))
+    assert reopened.stats().ann_rows == 500 and reopened.stats().tail_rows == 100
+
+
+def test_update_replaces_text_and_keeps_votes(small_index) -> None:
+    small_index.set_votes({"2501.00003": 12})
+    old = small_index.search("2501 dark matter halos study 3", mode="lexical")
+    assert "2501.00003" in ids(old)
+    small_index.add([make_paper(3, title="Photonic crystals", abstract="Light in lattices.")])
+    assert len(small_index) == 600
+    assert ids(small_index.search("photonic", mode="lexical")) == ["2501.00003"]
+    assert ids(small_index.search("photonic", mode="dense", limit=1)) == ["2501.00003"]
+    assert "2501.00003" not in ids(small_index.search("halos study 3", mode="lexical", limit=200))
+    assert small_index.votes("2501.00003") == 12
+
+
+def test_delete_removes_from_every_mode(small_index, index_path, embedder) -> None:
+    assert small_index.delete(["2501.00004", "missing"]) == 1
+    for mode in ("lexical", "dense", "hybrid"):
+        assert "2501.00004" not in ids(small_index.search("quantum 4", mode=mode, limit=200))
+    assert "2501.00004" not in small_index
+    assert "2501.00004" not in SearchIndex.open(index_path, embedder)
+    assert small_index.delete(["2501.00004"]) == 0
+
+
+def test_unchanged_texts_are_not_embedded_again(index_path, embedder) -> None:
+    index = SearchIndex.open(index_path, embedder)
+    docs = corpus(20)
+    index.add(docs)
+    assert len(embedder.embedded) == 20
+    index.add([replace(docs[0], categories=("math.CO",)), replace(docs[1], title="New")])
+    assert len(embedder.embedded) == 21
+    rebuilt = SearchIndex.rebuild(index_path, docs, embedder)
+    assert len(embedder.embedded) == 21
+    assert len(rebuilt) == 20
+
+
+def test_rebuild_reports_progress_and_keeps_votes(small_index, index_path, embedder) -> None:
+    small_index.set_votes({"2501.00001": 3})
+    seen: list[tuple[str, int, int]] = []
+    rebuilt = SearchIndex.rebuild(
+        index_path, corpus(300), embedder, progress=lambda *a: seen.append(a), batch=100
+    )
+    assert ("documents", 300, 300) in [(p, d, 300) for p, d, _ in seen]
+    assert seen[-1] == ("graph", 300, 300)
+    assert len(rebuilt) == 300 and rebuilt.stats().tail_rows == 0
+    assert rebuilt.votes("2501.00001") == 3
+    # only the new state's files remain
+    names = {p.name for p in index_path.iterdir()}
+    assert names == {*rebuilt.manifest["files"].values(), "manifest.json", ".lock"}
+
+
+def test_given_vectors_skip_the_embedder(index_path, embedder) -> None:
+    index = SearchIndex.open(index_path, embedder, IndexConfig(tail_rows=5))
+    vectors = np.eye(10, 384, dtype=np.float32)
+    index.add(corpus(10), vectors)
+    assert embedder.embedded == []
+    assert np.allclose(index.vector("2501.00003"), vectors[3], atol=1e-3)
+
+
+def test_similar_uses_the_papers_own_vector(small_index) -> None:
+    hits = small_index.similar("2501.00002", k=5)
+    assert len(hits) == 5
+    assert "2501.00002" not in [h.id for h in hits]
+    # same topic (every sixth paper) comes first
+    assert all(int(h.id.split(".")[1]) % 6 == 2 for h in hits)
+
+
+def test_refresh_sees_another_writer(small_index, index_path, embedder) -> None:
+    other = SearchIndex.open(index_path, embedder)
+    other.delete(["2501.00010"])
+    assert "2501.00010" in small_index
+    assert small_index.refresh()
+    assert "2501.00010" not in small_index
