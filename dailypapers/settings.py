@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "template_partials",
     "django_tasks",
     "django_tasks_db",
     "dailypapers.core",
