@@ -119,7 +119,10 @@ class Paper(models.Model):
 
 
 class PaperAuthor(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="author_links")
+    # No index of its own: the unique (paper, position) constraint serves lookups by paper.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="author_links", db_index=False
+    )
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="paper_links")
     position = models.PositiveIntegerField()
 
@@ -135,7 +138,10 @@ class PaperAuthor(models.Model):
 
 class PaperCategory(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="category_links")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="paper_links")
+    # No index of its own: the unique (category, paper) constraint serves lookups by category.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="paper_links", db_index=False
+    )
 
     class Meta:
         constraints = [

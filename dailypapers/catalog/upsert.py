@@ -210,14 +210,40 @@ def _select_in(
             yield from cursor.fetchall()
 
 
-def _author_ids(names: set[str]) -> dict[str, int]:
+class AuthorCache:
+    """Ids of Author records already looked up, kept across the batches of one import.
+
+    Bounded (it is emptied when full), and an id learnt inside a transaction only counts once
+    that transaction commits: a rolled-back batch cannot leave ids of authors that were never
+    stored.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.ids: dict[str, int] = {}
+
+    def learn(self, found: dict[str, int]) -> None:
+        transaction.on_commit(lambda: self._keep(found))
+
+    def _keep(self, found: dict[str, int]) -> None:
+        if len(self.ids) + len(found) > self.limit:
+            self.ids.clear()
+        self.ids.update(found)
+
+
+def _author_ids(names: set[str], cache: AuthorCache | None = None) -> dict[str, int]:
     """Ids of Author records for the names, creating the missing ones."""
-    ordered = sorted(names)
-    ids: dict[str, int] = dict(_select_in(Author, "name", "id", ordered))
-    missing = [name for name in ordered if name not in ids]
+    known = cache.ids if cache is not None else {}
+    ids = {name: known[name] for name in names if name in known}
+    ordered = sorted(name for name in names if name not in ids)
+    found = dict(_select_in(Author, "name", "id", ordered))
+    missing = [name for name in ordered if name not in found]
     if missing:
         _insert_rows(Author, ["name"], ((name,) for name in missing), ignore_conflicts=True)
-        ids.update(_select_in(Author, "name", "id", missing))
+        found.update(_select_in(Author, "name", "id", missing))
+    if cache is not None:
+        cache.learn(found)
+    ids.update(found)
     return ids
 
 
@@ -232,7 +258,14 @@ def _ensure_categories(codes: set[str]) -> None:
         )
 
 
-def _link(papers: Sequence[Paper | _Draft], *, authors: bool, categories: bool, new: bool) -> None:
+def _link(
+    papers: Sequence[Paper | _Draft],
+    *,
+    authors: bool,
+    categories: bool,
+    new: bool,
+    cache: AuthorCache | None = None,
+) -> None:
     """(Re)write the author and category links of the papers from their lists."""
     if not papers:
         return
@@ -240,7 +273,7 @@ def _link(papers: Sequence[Paper | _Draft], *, authors: bool, categories: bool, 
     if authors:
         if not new:
             PaperAuthor.objects.filter(paper__in=pks).delete()
-        ids = _author_ids({name for p in papers for name in p.author_names})
+        ids = _author_ids({name for p in papers for name in p.author_names}, cache)
         _insert_rows(
             PaperAuthor,
             ["paper_id", "author_id", "position"],
@@ -261,8 +294,13 @@ def _link(papers: Sequence[Paper | _Draft], *, authors: bool, categories: bool, 
         )
 
 
-def upsert_papers(records: Iterable[PaperRecord], *, source: str) -> UpsertResult:
-    """Add or update papers from one source's records, in one transaction."""
+def upsert_papers(
+    records: Iterable[PaperRecord], *, source: str, authors: AuthorCache | None = None
+) -> UpsertResult:
+    """Add or update papers from one source's records, in one transaction.
+
+    ``authors`` lets the batches of one import share the author ids they looked up.
+    """
     result = UpsertResult()
     latest: dict[str, tuple[int, PaperRecord]] = {}
     for index, raw in enumerate(records):
@@ -323,8 +361,8 @@ def upsert_papers(records: Iterable[PaperRecord], *, source: str) -> UpsertResul
             _insert_papers(to_create, now)
         if to_update:
             Paper.objects.bulk_update(to_update, sorted(update_fields), batch_size=200)
-        _link(to_create, authors=True, categories=True, new=True)
-        _link(relink_authors, authors=True, categories=False, new=False)
+        _link(to_create, authors=True, categories=True, new=True, cache=authors)
+        _link(relink_authors, authors=True, categories=False, new=False, cache=authors)
         _link(relink_categories, authors=False, categories=True, new=False)
 
         result.added = len(to_create)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from dailypapers.catalog.records import InvalidRecord, PaperRecord
-from dailypapers.catalog.upsert import UpsertResult, upsert_papers
+from dailypapers.catalog.upsert import AuthorCache, UpsertResult, upsert_papers
 
 from .models import IngestRun
 
@@ -92,6 +92,7 @@ def ingest(
     daily entries) is committed with them.
     """
     size = batch_size or settings.INGEST_BATCH_SIZE
+    authors = AuthorCache()
     try:
         for batch in _batches(items, size):
             records = [item for item in batch if item.record is not None]
@@ -101,7 +102,9 @@ def ingest(
                     result = _validate([i.record for i in records if i.record])
                 else:
                     result = upsert_papers(
-                        [i.record for i in records if i.record], source=run.source
+                        [i.record for i in records if i.record],
+                        source=run.source,
+                        authors=authors,
                     )
                     if after_upsert is not None:
                         rejected = {index for index, _ in result.rejected}

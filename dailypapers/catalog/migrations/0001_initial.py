@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('position', models.PositiveIntegerField()),
                 ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='paper_links', to='catalog.author')),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='author_links', to='catalog.paper')),
+                ('paper', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='author_links', to='catalog.paper')),
             ],
             options={
                 'ordering': ('paper', 'position'),
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             name='PaperCategory',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='paper_links', to='catalog.category')),
+                ('category', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='paper_links', to='catalog.category')),
                 ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='category_links', to='catalog.paper')),
             ],
             options={
