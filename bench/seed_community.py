@@ -51,8 +51,7 @@ def main() -> None:
         upsert_papers(records, source="bench")
     user_model = get_user_model()
     users = [
-        user_model(username=f"reader{n}", email=f"reader{n}@example.org")
-        for n in range(args.users)
+        user_model(username=f"reader{n}", email=f"reader{n}@example.org") for n in range(args.users)
     ]
     with transaction.atomic():
         user_model.objects.bulk_create(users, ignore_conflicts=True)
@@ -96,8 +95,10 @@ def main() -> None:
             batch_size=5000,
             ignore_conflicts=True,
         )
-    print(f"featured {len(entries)} papers over {args.days} days, "
-          f"{sum(len(v) for v in votes.values())} votes by {len(user_ids)} users")
+    print(
+        f"featured {len(entries)} papers over {args.days} days, "
+        f"{sum(len(v) for v in votes.values())} votes by {len(user_ids)} users"
+    )
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ urlpatterns = [
     path("papers/week/<str:slug>/feed.rss", feeds.WeekFeed(), name="feed_week_rss"),
     path("papers/week/<str:slug>/feed.atom", feeds.atom(feeds.WeekFeed)(), name="feed_week_atom"),
     path("papers/trending/feed.rss", feeds.TrendingFeed(), name="feed_trending_rss"),
-    path(
-        "papers/trending/feed.atom", feeds.atom(feeds.TrendingFeed)(), name="feed_trending_atom"
-    ),
+    path("papers/trending/feed.atom", feeds.atom(feeds.TrendingFeed)(), name="feed_trending_atom"),
     path("papers/<path:arxiv_id>", views.paper, name="paper"),
     path("submit", views.submit, name="submit"),
     path("vote/<int:entry_id>", views.vote, name="vote"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 
@@ -22,11 +22,11 @@ class Profile(models.Model):
         return self.suspended_at is not None
 
 
-def is_suspended(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_suspended(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return Profile.objects.filter(user_id=user.pk, suspended_at__isnull=False).exists()
 
 
-def is_moderator(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_moderator(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("community.moderate"))

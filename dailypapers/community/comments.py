@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -38,9 +38,7 @@ def _count(paper_id: int, delta: int) -> None:
         )
 
 
-def post_comment(
-    user: AbstractBaseUser, paper: Paper, body: str, parent: Comment | None = None
-) -> Comment:
+def post_comment(user: User, paper: Paper, body: str, parent: Comment | None = None) -> Comment:
     if is_suspended(user):
         raise CommentRefused("Your account is suspended, so you cannot comment.")
     body = _check_body(body)
@@ -54,11 +52,11 @@ def post_comment(
     return comment
 
 
-def can_edit(user: AbstractBaseUser, comment: Comment) -> bool:
+def can_edit(user: User, comment: Comment) -> bool:
     return bool(user.is_authenticated and comment.author_id == user.pk and comment.shown)
 
 
-def edit_comment(user: AbstractBaseUser, comment: Comment, body: str) -> Comment:
+def edit_comment(user: User, comment: Comment, body: str) -> Comment:
     if not can_edit(user, comment) or is_suspended(user):
         raise CommentRefused("You can only edit your own comments.")
     comment.body = _check_body(body)
@@ -68,7 +66,7 @@ def edit_comment(user: AbstractBaseUser, comment: Comment, body: str) -> Comment
     return comment
 
 
-def delete_comment(user: AbstractBaseUser, comment: Comment) -> None:
+def delete_comment(user: User, comment: Comment) -> None:
     """The author takes the comment down; its text is kept, and replies stay in place."""
     if not can_edit(user, comment):
         raise CommentRefused("You can only delete your own comments.")

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -65,7 +65,7 @@ class DailyFeed(EntryFeed):
 
 
 class WeekFeed(EntryFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> calendar.Span:  # type: ignore[override]
+    def get_object(self, request: HttpRequest, slug: str) -> calendar.Span:
         span = calendar.week(slug)
         if span is None:
             raise Http404("no such week")
@@ -99,20 +99,20 @@ class TrendingFeed(EntryFeed):
 
 
 class UserFeed(EntryFeed):
-    def get_object(self, request: HttpRequest, username: str) -> AbstractBaseUser:  # type: ignore[override]
+    def get_object(self, request: HttpRequest, username: str) -> User:
         user_model = get_user_model()
         return get_object_or_404(user_model, **{user_model.USERNAME_FIELD: username})
 
-    def title(self, obj: AbstractBaseUser) -> str:
+    def title(self, obj: User) -> str:
         return f"{settings.SITE_NAME}: papers submitted by {obj.get_username()}"
 
-    def link(self, obj: AbstractBaseUser) -> str:
+    def link(self, obj: User) -> str:
         return reverse("profile", args=[obj.get_username()])
 
-    def description(self, obj: AbstractBaseUser) -> str:
+    def description(self, obj: User) -> str:
         return f"Papers {obj.get_username()} featured."
 
-    def items(self, obj: AbstractBaseUser) -> list[DailyEntry]:
+    def items(self, obj: User) -> list[DailyEntry]:
         return submissions(obj.pk)
 
 

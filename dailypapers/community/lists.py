@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from .calendar import Span
 from .models import DailyEntry
@@ -48,6 +48,6 @@ class Row:
     voted: bool
 
 
-def rows(entries: list[DailyEntry], user: AbstractBaseUser | AnonymousUser) -> list[Row]:
+def rows(entries: list[DailyEntry], user: User | AnonymousUser) -> list[Row]:
     voted = voted_paper_ids(user, (e.paper_id for e in entries))
     return [Row(e, e.paper_id in voted) for e in entries]

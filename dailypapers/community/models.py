@@ -113,7 +113,9 @@ class DailyEntry(models.Model):
 class Vote(models.Model):
     """One upvote by one user on one paper."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="votes")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,7 +4,7 @@ Nothing is deleted: each step flips a flag and leaves a ModerationAction in the 
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,15 +20,13 @@ class NotAModerator(PermissionError):
     pass
 
 
-def _require(moderator: AbstractBaseUser) -> None:
+def _require(moderator: User) -> None:
     if not is_moderator(moderator):
         raise NotAModerator("Only moderators can do this.")
 
 
 @transaction.atomic
-def set_comment_hidden(
-    moderator: AbstractBaseUser, comment: Comment, hidden: bool, reason: str = ""
-) -> None:
+def set_comment_hidden(moderator: User, comment: Comment, hidden: bool, reason: str = "") -> None:
     _require(moderator)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.hidden == hidden:
@@ -49,9 +47,7 @@ def set_comment_hidden(
 
 
 @transaction.atomic
-def set_entry_hidden(
-    moderator: AbstractBaseUser, entry: DailyEntry, hidden: bool, reason: str = ""
-) -> None:
+def set_entry_hidden(moderator: User, entry: DailyEntry, hidden: bool, reason: str = "") -> None:
     _require(moderator)
     updated = DailyEntry.objects.filter(pk=entry.pk, hidden=not hidden).update(hidden=hidden)
     if not updated:
@@ -67,9 +63,7 @@ def set_entry_hidden(
 
 
 @transaction.atomic
-def set_suspended(
-    moderator: AbstractBaseUser, user: AbstractBaseUser, suspended: bool, reason: str = ""
-) -> None:
+def set_suspended(moderator: User, user: User, suspended: bool, reason: str = "") -> None:
     _require(moderator)
     if user.pk == moderator.pk:
         raise NotAModerator("Moderators cannot suspend themselves.")

@@ -8,7 +8,7 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -37,9 +37,7 @@ def moderate_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
         return _forbidden(request)
     found = get_object_or_404(Comment.objects.select_related("paper"), pk=comment_id)
     hide = request.POST.get("action") != "show"
-    moderation.set_comment_hidden(
-        cast(AbstractBaseUser, request.user), found, hide, _reason(request)
-    )
+    moderation.set_comment_hidden(cast(User, request.user), found, hide, _reason(request))
     messages.success(request, "Comment hidden." if hide else "Comment shown again.")
     return HttpResponseRedirect(reverse("paper", args=[found.paper.arxiv_id]) + f"#c{found.pk}")
 
@@ -51,7 +49,7 @@ def moderate_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         return _forbidden(request)
     found = get_object_or_404(DailyEntry.objects.select_related("paper"), pk=entry_id)
     hide = request.POST.get("action") != "refeature"
-    moderation.set_entry_hidden(cast(AbstractBaseUser, request.user), found, hide, _reason(request))
+    moderation.set_entry_hidden(cast(User, request.user), found, hide, _reason(request))
     messages.success(request, "Paper unfeatured." if hide else "Paper featured again.")
     return HttpResponseRedirect(reverse("paper", args=[found.paper.arxiv_id]))
 
@@ -65,9 +63,7 @@ def moderate_user(request: HttpRequest, username: str) -> HttpResponse:
     found = get_object_or_404(user_model, **{user_model.USERNAME_FIELD: username})
     suspend = request.POST.get("action") != "unsuspend"
     try:
-        moderation.set_suspended(
-            cast(AbstractBaseUser, request.user), found, suspend, _reason(request)
-        )
+        moderation.set_suspended(cast(User, request.user), found, suspend, _reason(request))
     except moderation.NotAModerator as exc:
         messages.error(request, str(exc))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -26,13 +26,13 @@ def today() -> date:
     return timezone.localdate()
 
 
-def has_confirmed_email(user: AbstractBaseUser) -> bool:
+def has_confirmed_email(user: User) -> bool:
     from allauth.account.models import EmailAddress
 
-    return EmailAddress.objects.filter(user_id=user.pk, verified=True).exists()
+    return bool(EmailAddress.objects.filter(user_id=user.pk, verified=True).exists())
 
 
-def submissions_today(user: AbstractBaseUser) -> int:
+def submissions_today(user: User) -> int:
     return DailyEntry.objects.filter(
         submitted_by_id=user.pk, source=DailyEntry.Source.MEMBER, day=today()
     ).count()
@@ -42,7 +42,8 @@ def _paper(text: str) -> Paper:
     try:
         paper = get_or_fetch_paper(text)
     except InvalidArxivId as exc:
-        raise SubmissionRefused(str(exc).capitalize() + ".") from None
+        message = str(exc)
+        raise SubmissionRefused(message[:1].upper() + message[1:] + ".") from None
     except SourceError:
         raise SubmissionRefused(
             "arXiv could not be reached to look this paper up; please try again in a few minutes."
@@ -52,7 +53,7 @@ def _paper(text: str) -> Paper:
     return paper
 
 
-def check_member_rules(user: AbstractBaseUser, paper: Paper) -> None:
+def check_member_rules(user: User, paper: Paper) -> None:
     """Raise SubmissionRefused unless a member may feature this paper today."""
     if is_suspended(user):
         raise SubmissionRefused("Your account is suspended, so you cannot submit papers.")
@@ -80,7 +81,7 @@ def check_member_rules(user: AbstractBaseUser, paper: Paper) -> None:
 def feature(
     text: str,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     day: date | None = None,
     source: str = DailyEntry.Source.MEMBER,
     check_rules: bool = True,

@@ -9,7 +9,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,8 +30,8 @@ from .submissions import SubmissionRefused, feature, today
 from .votes import VoteRefused, toggle_vote, voted_paper_ids
 
 
-def _member(request: HttpRequest) -> AbstractBaseUser:
-    return cast(AbstractBaseUser, request.user)
+def _member(request: HttpRequest) -> User:
+    return cast(User, request.user)
 
 
 def _limited(request: HttpRequest, scope: str, rate: str) -> HttpResponse | None:
@@ -135,6 +135,8 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     if found is None:
         raise Http404("arXiv has no such paper")
     entry = DailyEntry.objects.filter(paper=found).select_related("submitted_by").first()
+    if entry is not None:
+        entry.paper = found
     context = {
         "paper": found,
         "entry": entry,
@@ -260,5 +262,3 @@ def week_of_day(request: HttpRequest) -> HttpResponse:
 @require_safe
 def month_of_day(request: HttpRequest) -> HttpResponse:
     return redirect("month", slug=calendar.month_of(today()).slug)
-
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 
 from .models import DailyEntry, Vote, hot_score
@@ -14,7 +14,7 @@ class VoteRefused(Exception):
     pass
 
 
-def toggle_vote(user: AbstractBaseUser, entry: DailyEntry, *, up: bool | None = None) -> bool:
+def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> bool:
     """Add the user's vote (or take it back); ``up`` forces a direction. Returns whether the
     user's vote stands afterwards; ``entry`` is refreshed with the new count and score."""
     with transaction.atomic():
@@ -41,7 +41,7 @@ def toggle_vote(user: AbstractBaseUser, entry: DailyEntry, *, up: bool | None = 
     return want
 
 
-def voted_paper_ids(user: AbstractBaseUser | AnonymousUser, paper_ids: Iterable[int]) -> set[int]:
+def voted_paper_ids(user: User | AnonymousUser, paper_ids: Iterable[int]) -> set[int]:
     """Which of these papers the user has upvoted, in one query (none for a visitor)."""
     if not user.is_authenticated:
         return set()

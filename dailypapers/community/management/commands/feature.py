@@ -33,9 +33,7 @@ class Command(BaseCommand):
         by = None
         if options["by"]:
             user_model = get_user_model()
-            by = user_model.objects.filter(
-                **{user_model.USERNAME_FIELD: options["by"]}
-            ).first()
+            by = user_model.objects.filter(**{user_model.USERNAME_FIELD: options["by"]}).first()
             if by is None:
                 raise CommandError(f"there is no user {options['by']!r}")
         try:
