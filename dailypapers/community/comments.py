@@ -82,9 +82,10 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def thread(paper: Paper) -> list[Node]:
+def thread(paper: Paper, *, everything: bool = False) -> list[Node]:
     """The paper's discussion as a tree, in one query. Hidden or deleted comments stay as
-    placeholders when they have replies, so a thread keeps its shape."""
+    placeholders when they have replies, so a thread keeps its shape; ``everything`` (for
+    moderators) keeps them all."""
     comments = list(
         Comment.objects.filter(paper=paper).select_related("author").order_by("created_at", "id")
     )
@@ -99,7 +100,7 @@ def thread(paper: Paper) -> list[Node]:
         kept = []
         for n in items:
             n.children = prune(n.children)
-            if n.comment.shown or n.children:
+            if everything or n.comment.shown or n.children:
                 kept.append(n)
         return kept
 

@@ -137,12 +137,13 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     entry = DailyEntry.objects.filter(paper=found).select_related("submitted_by").first()
     if entry is not None:
         entry.paper = found
+    moderator = is_moderator(request.user)
     context = {
         "paper": found,
         "entry": entry,
         "voted": bool(voted_paper_ids(request.user, [found.pk])),
-        "comments": thread(found),
-        "moderator": is_moderator(request.user),
+        "comments": thread(found, everything=moderator),
+        "moderator": moderator,
     }
     return render(request, "community/paper.html", context)
 

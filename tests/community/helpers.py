@@ -20,9 +20,7 @@ def make_user(username: str, *, confirmed: bool = True, moderator: bool = False)
     from allauth.account.models import EmailAddress
 
     user = User.objects.create_user(username, f"{username}@example.org", "a-long-password-1")
-    EmailAddress.objects.create(
-        user=user, email=user.email, verified=confirmed, primary=True
-    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=confirmed, primary=True)
     if moderator:
         user.user_permissions.add(Permission.objects.get(codename="moderate"))
     return user
@@ -56,9 +54,7 @@ def make_entry(
 ) -> DailyEntry:
     paper = paper or make_paper(**paper_fields)
     day = day or timezone.localdate()
-    at = at or timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(
-        hours=9
-    )
+    at = at or timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=9)
     return DailyEntry.objects.create(
         paper=paper,
         day=day,

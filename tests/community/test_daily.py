@@ -28,9 +28,7 @@ def test_catalogue_without_featured_papers_invites_a_submission(client):
 
 def test_home_lists_today_by_votes_with_everything_a_row_needs(client, cast):
     low = make_entry(upvotes=1, title="Low paper")
-    high = make_entry(
-        upvotes=9, by=cast.owner, title="High paper", abstract="Short abstract here."
-    )
+    high = make_entry(upvotes=9, by=cast.owner, title="High paper", abstract="Short abstract here.")
     high.paper.repo_url = "https://github.com/example/code"
     high.paper.save()
     make_entry(day=timezone.localdate() - timedelta(days=1), title="Yesterday paper")

@@ -19,7 +19,11 @@ def test_operator_features_any_paper_on_any_day(cast, capsys):
     old = make_paper(arxiv_id="hep-th/9901001", submitted=timezone.now() - timedelta(days=9000))
     call_command("feature", "hep-th/9901001v2", "--date", "2026-11-20", "--by", "owner")
     entry = DailyEntry.objects.get(paper=old)
-    assert (entry.day, entry.submitted_by, entry.source) == (date(2026, 11, 20), cast.owner, "operator")
+    assert (entry.day, entry.submitted_by, entry.source) == (
+        date(2026, 11, 20),
+        cast.owner,
+        "operator",
+    )
     assert "featured hep-th/9901001 on 2026-11-20" in capsys.readouterr().out
 
 

@@ -61,8 +61,12 @@ def test_missing_paper_is_fetched_on_demand(client, monkeypatch):
     def fake(arxiv_id):
         asked.append(arxiv_id)
         return PaperRecord(
-            arxiv_id=arxiv_id, version=2, title="Fetched from arXiv", abstract="Abs.",
-            authors=["Grace Hopper"], categories=["cs.PL"],
+            arxiv_id=arxiv_id,
+            version=2,
+            title="Fetched from arXiv",
+            abstract="Abs.",
+            authors=["Grace Hopper"],
+            categories=["cs.PL"],
         )
 
     monkeypatch.setattr(fetch, "fetch_record", fake)

@@ -41,7 +41,8 @@ def test_an_empty_week_says_so(client):
 
 
 @pytest.mark.parametrize(
-    "url", ["/papers/week/2026-W54", "/papers/week/2026-48", "/papers/month/2026-13", "/papers/month/x"]
+    "url",
+    ["/papers/week/2026-W54", "/papers/week/2026-48", "/papers/month/2026-13", "/papers/month/x"],
 )
 def test_malformed_weeks_and_months_are_not_found(client, url):
     assert client.get(url).status_code == 404
