@@ -44,11 +44,11 @@ def test_unknown_week_and_user_feeds_are_not_found(client, db):
 
 
 def test_feeds_run_a_fixed_number_of_queries(client, cast, django_assert_num_queries):
-    for n in range(3):
+    for _n in range(3):
         make_entry(day=date(2026, 11, 24), by=cast.owner)
     with django_assert_num_queries(2):  # the latest day, its entries
         client.get("/papers/feed.rss")
-    for n in range(20):
+    for _n in range(20):
         make_entry(day=date(2026, 11, 24), by=cast.owner)
     with django_assert_num_queries(2):
         client.get("/papers/feed.rss")
