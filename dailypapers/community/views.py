@@ -59,27 +59,32 @@ def _parse_day(text: str) -> date:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """Today's papers, or the latest day's when none are featured yet today."""
     day = today()
-    shown = lists.latest_day(day) if not lists.day_entries(day) else day
-    if shown is None:
-        return render(
-            request,
-            "community/daily.html",
-            {"day": day, "rows": [], "catalogue_empty": not Paper.objects.exists(), "home": True},
-        )
-    return _daily(request, shown, home=True)
+    entries = lists.day_entries(day)
+    if not entries:
+        latest = lists.latest_day(day)
+        if latest is None:
+            context = {"day": day, "rows": [], "home": True}
+            context["catalogue_empty"] = not Paper.objects.exists()
+            return render(request, "community/daily.html", context)
+        day, entries = latest, lists.day_entries(latest)
+    return _daily(request, day, entries, home=True)
 
 
 @require_safe
 def daily(request: HttpRequest, day: str) -> HttpResponse:
-    return _daily(request, _parse_day(day))
+    shown = _parse_day(day)
+    return _daily(request, shown, lists.day_entries(shown))
 
 
-def _daily(request: HttpRequest, day: date, *, home: bool = False) -> HttpResponse:
+def _daily(
+    request: HttpRequest, day: date, entries: list[DailyEntry], *, home: bool = False
+) -> HttpResponse:
     before, after = lists.neighbour_days(day)
     context = {
         "day": day,
-        "rows": lists.rows(lists.day_entries(day), request.user),
+        "rows": lists.rows(entries, request.user),
         "before": before,
         "after": after,
         "week": calendar.week_of(day),

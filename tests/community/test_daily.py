@@ -85,3 +85,13 @@ def test_the_day_runs_a_fixed_number_of_queries(client, cast, logged_in, django_
     with django_assert_num_queries(one):
         client.get("/papers/date/2026-11-24")
     assert one == (6 if logged_in else 3)
+
+
+def test_home_runs_a_fixed_number_of_queries(client, cast, django_assert_num_queries):
+    make_entry(by=cast.owner)
+    with django_assert_num_queries(3):  # today's entries, the days before and after
+        client.get("/")
+    for _ in range(20):
+        make_entry(by=cast.member)
+    with django_assert_num_queries(3):
+        client.get("/")
