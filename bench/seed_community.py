@@ -70,9 +70,13 @@ def main() -> None:
         per_day = max(1, len(paper_ids) // args.days)
         weights = [1 / (i + 1) ** 0.8 for i in range(len(paper_ids))]
         votes: dict[int, set[int]] = {pk: set() for pk in paper_ids}
-        for _ in range(args.votes):
+        total, limit = 0, min(args.votes, len(paper_ids) * len(user_ids))
+        while total < limit:
             pk = rng.choices(paper_ids, weights)[0]
-            votes[pk].add(rng.choice(user_ids))
+            user = rng.choice(user_ids)
+            if user not in votes[pk]:
+                votes[pk].add(user)
+                total += 1
         rng.shuffle(paper_ids)
         entries = []
         for i, pk in enumerate(paper_ids):

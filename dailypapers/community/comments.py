@@ -13,6 +13,7 @@ from django.utils import timezone
 from dailypapers.accounts.models import is_suspended
 from dailypapers.catalog.models import Paper
 
+from . import pagecache
 from .markup import render_markdown
 from .models import Comment, DailyEntry
 
@@ -49,6 +50,7 @@ def post_comment(user: User, paper: Paper, body: str, parent: Comment | None = N
             paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
         )
         _count(paper.pk, 1)
+        pagecache.bump()
     return comment
 
 
@@ -63,6 +65,7 @@ def edit_comment(user: User, comment: Comment, body: str) -> Comment:
     comment.body_html = render_markdown(comment.body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    pagecache.bump()
     return comment
 
 
@@ -74,6 +77,7 @@ def delete_comment(user: User, comment: Comment) -> None:
         comment.deleted_at = timezone.now()
         comment.save(update_fields=["deleted_at"])
         _count(comment.paper_id, -1)
+        pagecache.bump()
 
 
 @dataclass

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dailypapers.accounts.models import Profile, is_moderator
 
+from . import pagecache
 from .models import Comment, DailyEntry, ModerationAction
 
 Kind = ModerationAction.Kind
@@ -23,6 +24,7 @@ class NotAModerator(PermissionError):
 def _require(moderator: User) -> None:
     if not is_moderator(moderator):
         raise NotAModerator("Only moderators can do this.")
+    pagecache.bump()
 
 
 @transaction.atomic

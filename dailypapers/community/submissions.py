@@ -14,6 +14,7 @@ from dailypapers.catalog.ids import InvalidArxivId
 from dailypapers.catalog.models import Paper
 from dailypapers.sources.http import SourceError
 
+from . import pagecache
 from .fetch import get_or_fetch_paper
 from .models import DailyEntry, hot_score
 
@@ -105,6 +106,7 @@ def feature(
     at = now if day == today() else timezone.make_aware(datetime.combine(day, datetime.min.time()))
     try:
         with transaction.atomic():
+            pagecache.bump()
             return DailyEntry.objects.create(
                 paper=paper,
                 day=day,

@@ -25,6 +25,7 @@ from . import calendar, lists
 from .comments import CommentRefused, can_edit, delete_comment, edit_comment, post_comment, thread
 from .fetch import get_or_fetch_paper
 from .models import Comment, DailyEntry
+from .pagecache import for_visitors
 from .ratelimit import Rate, allow
 from .submissions import SubmissionRefused, feature, today
 from .votes import VoteRefused, toggle_vote, voted_paper_ids
@@ -58,6 +59,7 @@ def _parse_day(text: str) -> date:
 
 
 @require_safe
+@for_visitors
 def home(request: HttpRequest) -> HttpResponse:
     """Today's papers, or the latest day's when none are featured yet today."""
     day = today()
@@ -73,6 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@for_visitors
 def daily(request: HttpRequest, day: str) -> HttpResponse:
     shown = _parse_day(day)
     return _daily(request, shown, lists.day_entries(shown))
@@ -110,22 +113,26 @@ def _span_page(request: HttpRequest, span: calendar.Span | None) -> HttpResponse
 
 
 @require_safe
+@for_visitors
 def week(request: HttpRequest, slug: str) -> HttpResponse:
     return _span_page(request, calendar.week(slug))
 
 
 @require_safe
+@for_visitors
 def month(request: HttpRequest, slug: str) -> HttpResponse:
     return _span_page(request, calendar.month(slug))
 
 
 @require_safe
+@for_visitors
 def trending(request: HttpRequest) -> HttpResponse:
     rows = lists.rows(lists.trending_entries(), request.user)
     return render(request, "community/trending.html", {"rows": rows})
 
 
 @require_safe
+@for_visitors
 def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     try:
         parsed = parse_arxiv_id(arxiv_id)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 
+from . import pagecache
 from .models import DailyEntry, Vote, hot_score
 
 
@@ -37,6 +38,7 @@ def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> boo
             locked.upvotes = max(0, locked.upvotes - 1)
         locked.hot = hot_score(locked.upvotes, locked.submitted_at)
         DailyEntry.objects.filter(pk=locked.pk).update(upvotes=locked.upvotes, hot=locked.hot)
+        pagecache.bump()
     entry.upvotes, entry.hot = locked.upvotes, locked.hot
     return want
 

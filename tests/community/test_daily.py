@@ -40,7 +40,9 @@ def test_home_lists_today_by_votes_with_everything_a_row_needs(client, cast):
     assert ">owner</a>" in page
     assert "https://github.com/example/code" in page
     assert "0 comments" in page
-    assert f'action="/vote/{low.pk}"' in page
+    assert "Log in to upvote: Low paper (1 upvote)" in page
+    client.force_login(cast.member)
+    assert f'action="/vote/{low.pk}"' in client.get("/").content.decode()
 
 
 def test_home_falls_back_to_the_latest_day(client):
