@@ -12,6 +12,9 @@ every visitor."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -23,6 +26,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 VERSION_KEY = "community:version"
+LOCAL_PAGES = 256
+"""Pages each process also keeps in memory (the shared cache is still asked for the version,
+so a change shows in every process at once)."""
+Page = tuple[int, str, bytes]
+_local: OrderedDict[str, tuple[float, Page]] = OrderedDict()
+_lock = threading.Lock()
 
 
 def bump() -> None:
@@ -32,9 +41,19 @@ def bump() -> None:
         try:
             cache.incr(VERSION_KEY)
         except ValueError:
-            cache.set(VERSION_KEY, 1, timeout=None)
+            _version()
 
     transaction.on_commit(_bump)
+
+
+def _version() -> int:
+    """The community version; a cache that lost it (flushed, restarted) starts from the
+    clock, so no page a process still holds from before can match it."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        version = _version()
+    return int(version)
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -47,24 +66,40 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
+def _remember(key: str, page: Page) -> None:
+    with _lock:
+        _local[key] = (time.monotonic() + settings.PAGE_CACHE_SECONDS, page)
+        while len(_local) > LOCAL_PAGES:
+            _local.popitem(last=False)
+
+
+def _recall(key: str) -> Page | None:
+    found = _local.get(key)
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[1]
+
+
 def for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        version = cache.get(VERSION_KEY, 0)
+        version = _version()
         key = f"page:{version}:{timezone.localdate().isoformat()}:{request.get_full_path()}"
-        cached = cache.get(key)
+        cached = _recall(key)
+        if cached is None:
+            cached = cache.get(key)
+            if cached is not None:
+                _remember(key, cached)
         if cached is not None:
             status, content_type, body = cached
             return HttpResponse(body, status=status, content_type=content_type)
         response = view(request, *args, **kwargs)
         if response.status_code in {200, 404} and not response.streaming and not response.cookies:
-            cache.set(
-                key,
-                (response.status_code, response["Content-Type"], response.content),
-                timeout=settings.PAGE_CACHE_SECONDS,
-            )
+            page = (response.status_code, response["Content-Type"], response.content)
+            cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
+            _remember(key, page)
         return response
 
     return wrapped

@@ -53,3 +53,17 @@ def test_visitor_pages_carry_no_csrf_token_and_members_get_their_own(client, cas
     page = client.get("/").content.decode()
     assert f'action="/vote/{entry.pk}"' in page
     assert "csrfmiddlewaretoken" in page
+
+
+def test_each_process_keeps_pages_only_until_the_timeout(client, settings, monkeypatch):
+    from dailypapers.community import pagecache
+
+    entry = make_entry(title="Old title")
+    client.get("/")
+    Paper.objects.filter(pk=entry.paper.pk).update(title="New title")
+    now = pagecache.time.monotonic()
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now + 61)
+    from django.core.cache import cache
+
+    cache.clear()  # the shared copy has expired too
+    assert "New title" in client.get("/").content.decode()
