@@ -17,14 +17,13 @@ HOT_SECONDS = 45_000  # 12.5 hours: ten times the votes outweighs featuring 12.5
 
 
 def hot_score(upvotes: int, featured_at: datetime) -> float:
-    """The trending score: ``log10(max(upvotes, 1)) + (featured_at - epoch) / 45000``.
+    """The trending score: ``log10(1 + upvotes) + (featured_at - epoch) / 45000``.
 
-    Reddit's "hot" formula: it only grows with votes and with the time of featuring, so newer
-    papers outrank older ones without any periodic recomputation (see docs/community.md).
+    Reddit's "hot" formula (with ``1 +``, so that the first vote counts too): it only grows
+    with votes and with the time of featuring, so newer papers outrank older ones without any
+    periodic recomputation (see docs/community.md).
     """
-    return round(
-        math.log10(max(upvotes, 1)) + (featured_at.timestamp() - HOT_EPOCH) / HOT_SECONDS, 7
-    )
+    return round(math.log10(1 + upvotes) + (featured_at.timestamp() - HOT_EPOCH) / HOT_SECONDS, 7)
 
 
 class DailyEntryQuerySet(models.QuerySet["DailyEntry"]):

@@ -18,10 +18,10 @@ pytestmark = pytest.mark.django_db
 
 def test_the_formula():
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    assert hot_score(0, at) == hot_score(1, at)
-    assert hot_score(10, at) - hot_score(1, at) == pytest.approx(1)
+    assert hot_score(1, at) - hot_score(0, at) == pytest.approx(math.log10(2))
+    assert hot_score(99, at) - hot_score(9, at) == pytest.approx(1)
     later = at + timedelta(seconds=HOT_SECONDS)
-    assert hot_score(1, later) == pytest.approx(hot_score(10, at))
+    assert hot_score(9, later) == pytest.approx(hot_score(99, at))
     assert math.isfinite(hot_score(10**9, at))
 
 
@@ -42,8 +42,9 @@ def test_a_vote_moves_the_score_in_the_same_transaction(cast):
     assert stored.upvotes == 1
     toggle_vote(cast.owner, entry)
     stored = DailyEntry.objects.get(pk=entry.pk)
-    assert stored.hot == pytest.approx(before + math.log10(2))
+    assert stored.hot == pytest.approx(before + math.log10(3))
     toggle_vote(cast.owner, entry)
+    toggle_vote(cast.member, entry)
     assert DailyEntry.objects.get(pk=entry.pk).hot == pytest.approx(before)
 
 
