@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "dailypapers.sources",
     "dailypapers.community",
     "dailypapers.digests",
+    "dailypapers.accounts",
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -250,3 +254,35 @@ ARXIV_CATEGORIES = env_list(
 REFRESH_MINUTES = env_int("DAILYPAPERS_REFRESH_MINUTES", 240)
 FOLLOW_HF = env_bool("DAILYPAPERS_FOLLOW_HF", default=False)
 FIRST_FILL_DAYS = env_int("DAILYPAPERS_FIRST_FILL_DAYS", 7)
+
+# --- community ------------------------------------------------------------------------------
+# Accounts, submissions, votes, comments and their limits; see docs/configuration.md.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if _https else "http"
+ACCOUNT_RATE_LIMITS = {
+    "signup": env_str("DAILYPAPERS_RATE_SIGNUP", "20/h/ip"),
+    "login": env_str("DAILYPAPERS_RATE_LOGIN", "30/m/ip"),
+    "login_failed": env_str("DAILYPAPERS_RATE_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+}
+SUBMIT_WINDOW_DAYS = env_int("DAILYPAPERS_SUBMIT_WINDOW_DAYS", 14)
+SUBMIT_DAILY_CAP = env_int("DAILYPAPERS_SUBMIT_DAILY_CAP", 3)
+FETCH_MISSING_PAPERS = env_bool("DAILYPAPERS_FETCH_MISSING_PAPERS", default=True)
+RATE_SUBMIT = env_str("DAILYPAPERS_RATE_SUBMIT", "20/h")
+RATE_VOTE = env_str("DAILYPAPERS_RATE_VOTE", "120/m")
+RATE_COMMENT = env_str("DAILYPAPERS_RATE_COMMENT", "10/m")
+COMMENT_MAX_LENGTH = env_int("DAILYPAPERS_COMMENT_MAX_LENGTH", 20000)
+PAGE_CACHE_SECONDS = env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)

@@ -1,10 +1,42 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
-from dailypapers.core import views
+from dailypapers.accounts import views as accounts
+from dailypapers.community import feeds, moderation_views, views
+from dailypapers.core import views as core
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", core.healthz, name="healthz"),
+    path("hello", core.hello, name="hello"),
+    path("papers/date/<str:day>", views.daily, name="daily"),
+    path("papers/week", views.week_of_day, name="this_week"),
+    path("papers/week/<str:slug>", views.week, name="week"),
+    path("papers/month", views.month_of_day, name="this_month"),
+    path("papers/month/<str:slug>", views.month, name="month"),
+    path("papers/trending", views.trending, name="trending"),
+    path("papers/feed.rss", feeds.DailyFeed(), name="feed_daily_rss"),
+    path("papers/feed.atom", feeds.atom(feeds.DailyFeed)(), name="feed_daily_atom"),
+    path("papers/week/<str:slug>/feed.rss", feeds.WeekFeed(), name="feed_week_rss"),
+    path("papers/week/<str:slug>/feed.atom", feeds.atom(feeds.WeekFeed)(), name="feed_week_atom"),
+    path("papers/trending/feed.rss", feeds.TrendingFeed(), name="feed_trending_rss"),
+    path("papers/trending/feed.atom", feeds.atom(feeds.TrendingFeed)(), name="feed_trending_atom"),
+    path("papers/<path:arxiv_id>", views.paper, name="paper"),
+    path("submit", views.submit, name="submit"),
+    path("vote/<int:entry_id>", views.vote, name="vote"),
+    path("comments/on/<int:paper_id>", views.comment, name="comment"),
+    path("comments/<int:comment_id>/edit", views.edit, name="comment_edit"),
+    path("comments/<int:comment_id>/delete", views.delete, name="comment_delete"),
+    path(
+        "moderate/comments/<int:comment_id>",
+        moderation_views.moderate_comment,
+        name="moderate_comment",
+    ),
+    path("moderate/entries/<int:entry_id>", moderation_views.moderate_entry, name="moderate_entry"),
+    path("moderate/users/<str:username>", moderation_views.moderate_user, name="moderate_user"),
+    path("u/<str:username>", accounts.profile, name="profile"),
+    path("u/<str:username>/feed.rss", feeds.UserFeed(), name="feed_user_rss"),
+    path("u/<str:username>/feed.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,3 +16,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Pages are rendered afresh in tests (tests/community/test_page_cache.py turns the cache on).
+PAGE_CACHE_SECONDS = 0

@@ -1,11 +1,58 @@
-"""The community around the catalogue: papers featured on a day, and by whom."""
+"""The community around the catalogue: papers featured on a day, votes, comments, moderation."""
 
 from __future__ import annotations
 
+import math
+from datetime import date, datetime
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from dailypapers.catalog.models import Paper
+
+HOT_EPOCH = 1_735_689_600  # 2025-01-01T00:00:00Z
+HOT_SECONDS = 45_000  # 12.5 hours: ten times the votes outweighs featuring 12.5 hours later
+
+
+def hot_score(upvotes: int, featured_at: datetime) -> float:
+    """The trending score: ``log10(1 + upvotes) + (featured_at - epoch) / 45000``.
+
+    Reddit's "hot" formula (with ``1 +``, so that the first vote counts too): it only grows
+    with votes and with the time of featuring, so newer papers outrank older ones without any
+    periodic recomputation (see docs/community.md).
+    """
+    return round(math.log10(1 + upvotes) + (featured_at.timestamp() - HOT_EPOCH) / HOT_SECONDS, 7)
+
+
+class DailyEntryQuerySet(models.QuerySet["DailyEntry"]):
+    def visible(self) -> DailyEntryQuerySet:
+        return self.filter(hidden=False)
+
+    def for_list(self) -> DailyEntryQuerySet:
+        """What a list shows, in one query: the paper (without its heavy fields) and the
+        submitter."""
+        return self.select_related("paper", "submitted_by").defer(
+            "paper__comments",
+            "paper__journal_ref",
+            "paper__report_no",
+            "paper__license",
+            "paper__doi",
+        )
+
+    def on_day(self, day: date) -> DailyEntryQuerySet:
+        return self.visible().filter(day=day).order_by("-upvotes", "-submitted_at", "-id")
+
+    def between(self, first: date, last: date) -> DailyEntryQuerySet:
+        return (
+            self.visible()
+            .filter(day__gte=first, day__lte=last)
+            .order_by("-upvotes", "-submitted_at", "-id")
+        )
+
+    def trending(self) -> DailyEntryQuerySet:
+        return self.visible().order_by("-hot", "-id")
 
 
 class DailyEntry(models.Model):
@@ -30,10 +77,127 @@ class DailyEntry(models.Model):
     )
     submitted_at = models.DateTimeField()
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MEMBER)
+    upvotes = models.PositiveIntegerField(default=0)
+    hot = models.FloatField(default=0.0, help_text="Trending score (see hot_score).")
+    comment_count = models.PositiveIntegerField(default=0, help_text="Visible comments.")
+    hidden = models.BooleanField(default=False, help_text="Unfeatured by a moderator.")
+
+    objects: ClassVar[DailyEntryQuerySet] = DailyEntryQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name_plural = "daily entries"
         ordering = ("-day", "-submitted_at")
+        indexes = [
+            models.Index(
+                "day", models.F("upvotes").desc(), name="entry_day_votes", condition=Q(hidden=False)
+            ),
+            models.Index(models.F("hot").desc(), name="entry_hot", condition=Q(hidden=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.paper_id} on {self.day}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.hot and self.submitted_at is not None:
+            self.hot = hot_score(self.upvotes, self.submitted_at)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def submitter_name(self) -> str:
+        if self.submitted_by is not None:
+            return self.submitted_by.get_username()
+        return self.submitted_by_name
+
+
+class Vote(models.Model):
+    """One upvote by one user on one paper."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="one_vote_per_user")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="vote_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.paper_id}"
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def shown(self) -> CommentQuerySet:
+        """Comments readers see: neither hidden by a moderator nor deleted by their author."""
+        return self.filter(hidden=False, deleted_at__isnull=True)
+
+
+class Comment(models.Model):
+    """A comment on a paper, or a reply to one. Its text is kept whatever happens to it."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="discussion")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    body = models.TextField(help_text="Markdown, as written.")
+    body_html = models.TextField(help_text="Rendered and sanitised.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="Deleted by its author (the text is kept)."
+    )
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator.")
+
+    objects: ClassVar[CommentQuerySet] = CommentQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [
+            models.Index(fields=["paper", "created_at"], name="comment_paper"),
+            models.Index(fields=["author", "-created_at"], name="comment_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.paper_id}"
+
+    @property
+    def shown(self) -> bool:
+        return not self.hidden and self.deleted_at is None
+
+
+class ModerationAction(models.Model):
+    """The audit trail: every moderation step, who took it, when and why."""
+
+    class Kind(models.TextChoices):
+        HIDE_COMMENT = "hide_comment", "hid a comment"
+        SHOW_COMMENT = "show_comment", "showed a comment again"
+        UNFEATURE = "unfeature", "unfeatured a paper"
+        REFEATURE = "refeature", "featured a paper again"
+        SUSPEND = "suspend", "suspended a user"
+        UNSUSPEND = "unsuspend", "lifted a suspension"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL)
+    entry = models.ForeignKey(DailyEntry, null=True, blank=True, on_delete=models.SET_NULL)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_received",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        permissions = [("moderate", "Can moderate: hide comments, unfeature, suspend")]
+
+    def __str__(self) -> str:
+        return f"{self.moderator} {self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -2,20 +2,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_safe
-
-from dailypapers.catalog.models import Paper
-
-RECENT = 30
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    papers = Paper.objects.recent().only(
-        "arxiv_id", "title", "author_names", "primary_category", "submitted"
-    )[:RECENT]
-    return render(request, "core/home.html", {"papers": papers})
 
 
 @require_safe
@@ -23,3 +10,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+@require_safe
+def hello(request: HttpRequest) -> HttpResponse:
+    """A trivial page: the baseline the speed benchmark compares real pages with."""
+    return HttpResponse("hello\n", content_type="text/plain")

@@ -17,7 +17,7 @@ from django.conf import settings
 from dailypapers.catalog.ids import normalize_arxiv_id
 from dailypapers.catalog.models import Paper
 from dailypapers.catalog.records import PaperRecord
-from dailypapers.community.models import DailyEntry
+from dailypapers.community.models import DailyEntry, hot_score
 
 from .http import PoliteClient, SourceError
 from .runner import Item
@@ -126,13 +126,15 @@ def save_daily_entries(records: Sequence[PaperRecord]) -> int:
             continue
         day = date.fromisoformat(str(info["day"]))
         at = iso_datetime(info.get("at") if isinstance(info.get("at"), str) else None)
+        at = at or datetime.combine(day, time(), tzinfo=UTC)
         rows.append(
             DailyEntry(
                 paper_id=papers[arxiv_id],
                 day=day,
                 submitted_by_name=str(info.get("by") or "")[:150],
-                submitted_at=at or datetime.combine(day, time(), tzinfo=UTC),
+                submitted_at=at,
                 source=DailyEntry.Source.HUGGINGFACE,
+                hot=hot_score(0, at),
             )
         )
     created = DailyEntry.objects.bulk_create(rows, ignore_conflicts=True)

@@ -1,0 +1,163 @@
+"""Web speed: the daily page, the trending page and a paper page under load, beside a trivial
+Django view, all served by the production web server (`dailypapers serve`, gunicorn) in the
+same run.
+
+    # once: the 142k catalogue and a featured community
+    export DAILYPAPERS_DATA_DIR=/tmp/dpbench
+    dailypapers migrate && dailypapers ingest snapshot ../shared/data/arxiv-cc0-142k.jsonl.gz
+    python bench/seed_community.py --days 200 --papers 2000 --votes 50000
+    # then
+    python bench/web_speed.py --workers 4 --clients 50 --seconds 15
+
+The load comes from a second process on loopback: an asyncio client holding CLIENTS
+keep-alive connections, each sending its next request as soon as the last answer is read.
+Target: each page at least 50% of the trivial view's requests/second, p99 under 50 ms."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _client(port: int, path: str, until: float, latencies: list[float]) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    errors = 0
+    while time.perf_counter() < until:
+        start = time.perf_counter()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        status = int(head.split(b" ", 2)[1])
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        if length:
+            await reader.readexactly(length)
+        if status != 200:
+            errors += 1
+        latencies.append(time.perf_counter() - start)
+        if b"connection: close" in head.lower():
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.close()
+    return errors
+
+
+async def _load(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    start = time.perf_counter()
+    until = start + seconds
+    errors = await asyncio.gather(*(_client(port, path, until, latencies) for _ in range(clients)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "errors": sum(errors),
+    }
+
+
+def _run_load(args: tuple[int, str, int, float], queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    queue.put(asyncio.run(_load(*args)))
+
+
+def load(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
+    """The load generator runs in a second process."""
+    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    proc = multiprocessing.Process(target=_run_load, args=((port, path, clients, seconds), queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3)
+    args = parser.parse_args()
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port),
+            "--workers", str(args.workers), "--threads", str(args.threads), "--no-jobs",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start") from None
+                time.sleep(0.5)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+        import django
+
+        django.setup()
+        from dailypapers.community.lists import latest_day, trending_entries
+
+        day = latest_day()
+        top = trending_entries(1)
+        if day is None or not top:
+            raise SystemExit("no featured papers: run bench/seed_community.py first")
+        pages = {
+            "trivial view": "/hello",
+            "daily page": f"/papers/date/{day.isoformat()}",
+            "trending page": "/papers/trending",
+            "paper page": f"/papers/{top[0].paper.arxiv_id}",
+        }
+        results = {}
+        for name, path in pages.items():
+            load(port, path, args.clients, args.warmup)
+            results[name] = load(port, path, args.clients, args.seconds)
+        base = results["trivial view"]["rps"]
+        print(
+            f"{args.workers} workers x {args.threads} threads, {args.clients} clients, "
+            f"{args.seconds:.0f} s per page, on {os.cpu_count()} CPUs"
+        )
+        print(
+            f"{'page':<14} {'req/s':>8} {'of trivial':>10} "
+            f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        )
+        for name, r in results.items():
+            print(
+                f"{name:<14} {r['rps']:>8.0f} {r['rps'] / base:>10.0%} "
+                f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>6.0f}"
+            )
+        print(json.dumps({"pages": pages, "results": results}))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

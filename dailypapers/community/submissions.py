@@ -1,0 +1,119 @@
+"""Featuring a paper on a day: the rules a member's submission must pass, in one place."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dailypapers.accounts.models import is_suspended
+from dailypapers.catalog.ids import InvalidArxivId
+from dailypapers.catalog.models import Paper
+from dailypapers.sources.http import SourceError
+
+from . import pagecache
+from .fetch import get_or_fetch_paper
+from .models import DailyEntry, hot_score
+
+
+class SubmissionRefused(Exception):
+    """The submission breaks a rule; the message tells the user which and why."""
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def has_confirmed_email(user: User) -> bool:
+    from allauth.account.models import EmailAddress
+
+    return bool(EmailAddress.objects.filter(user_id=user.pk, verified=True).exists())
+
+
+def submissions_today(user: User) -> int:
+    return DailyEntry.objects.filter(
+        submitted_by_id=user.pk, source=DailyEntry.Source.MEMBER, day=today()
+    ).count()
+
+
+def _paper(text: str) -> Paper:
+    try:
+        paper = get_or_fetch_paper(text)
+    except InvalidArxivId as exc:
+        message = str(exc)
+        raise SubmissionRefused(message[:1].upper() + message[1:] + ".") from None
+    except SourceError:
+        raise SubmissionRefused(
+            "arXiv could not be reached to look this paper up; please try again in a few minutes."
+        ) from None
+    if paper is None:
+        raise SubmissionRefused("arXiv has no paper with this id.")
+    return paper
+
+
+def check_member_rules(user: User, paper: Paper) -> None:
+    """Raise SubmissionRefused unless a member may feature this paper today."""
+    if is_suspended(user):
+        raise SubmissionRefused("Your account is suspended, so you cannot submit papers.")
+    if not has_confirmed_email(user):
+        raise SubmissionRefused(
+            "Please confirm your email address first: follow the link in the email we sent you."
+        )
+    window = settings.SUBMIT_WINDOW_DAYS
+    if window > 0 and paper.submitted is not None:
+        age = timezone.now() - paper.submitted
+        if age > timedelta(days=window):
+            raise SubmissionRefused(
+                f"Only papers whose first version appeared in the last {window} days can be "
+                f"submitted; {paper.arxiv_id} first appeared on "
+                f"{paper.submitted:%d %B %Y}, {age.days} days ago."
+            )
+    cap = settings.SUBMIT_DAILY_CAP
+    if cap > 0 and submissions_today(user) >= cap:
+        raise SubmissionRefused(
+            f"You have already submitted {cap} paper{'s' if cap != 1 else ''} today, the most "
+            "one member may submit in a day. Please come back tomorrow."
+        )
+
+
+def feature(
+    text: str,
+    *,
+    by: User | None,
+    day: date | None = None,
+    source: str = DailyEntry.Source.MEMBER,
+    check_rules: bool = True,
+) -> DailyEntry:
+    """Feature the paper with this id (or URL) on ``day`` (today by default).
+
+    A member's submission (``check_rules``) must pass the rules; an operator's skips them. A
+    paper is featured once only, whoever asks."""
+    paper = _paper(text)
+    existing = DailyEntry.objects.filter(paper=paper).first()
+    if existing is not None:
+        raise SubmissionRefused(
+            f"{paper.arxiv_id} was already featured on {existing.day:%A %d %B %Y}"
+            + (" (and later unfeatured by a moderator)." if existing.hidden else ".")
+        )
+    if check_rules:
+        assert by is not None
+        check_member_rules(by, paper)
+    now = timezone.now()
+    day = day or today()
+    at = now if day == today() else timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    try:
+        with transaction.atomic():
+            pagecache.bump()
+            return DailyEntry.objects.create(
+                paper=paper,
+                day=day,
+                submitted_by=by,
+                submitted_at=at,
+                source=source,
+                hot=hot_score(0, at),
+            )
+    except IntegrityError:
+        raise SubmissionRefused(f"{paper.arxiv_id} was just featured by someone else.") from None

@@ -1,0 +1,294 @@
+"""Pages of the community: the daily feed, weeks, months, trending, papers, submit, votes,
+comments and moderation. Each view loads, calls one domain function and renders."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from dailypapers.accounts.models import is_moderator, is_suspended
+from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
+from dailypapers.catalog.models import Paper
+from dailypapers.sources.http import SourceError
+
+from . import calendar, lists
+from .comments import CommentRefused, can_edit, delete_comment, edit_comment, post_comment, thread
+from .fetch import get_or_fetch_paper
+from .models import Comment, DailyEntry
+from .pagecache import for_visitors
+from .ratelimit import Rate, allow
+from .submissions import SubmissionRefused, feature, today
+from .votes import VoteRefused, toggle_vote, voted_paper_ids
+
+SIMILAR_TEMPLATE = "search/_similar.html"
+"""Rendered with the paper page's context (``paper``) below the abstract, when it exists."""
+
+
+def _member(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _limited(request: HttpRequest, scope: str, rate: str) -> HttpResponse | None:
+    """A 429 page when the user (or, for a visitor, the address) went over the rate."""
+    who = str(request.user.pk) if request.user.is_authenticated else request.META["REMOTE_ADDR"]
+    if allow(scope, who, rate):
+        return None
+    text = f"Too many requests: at most {Rate.parse(rate).describe()}. Please wait a little."
+    return render(request, "community/limited.html", {"message": text}, status=429)
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = default
+    return HttpResponseRedirect(target)
+
+
+@cache
+def _similar_template() -> str | None:
+    """Where search (another app) puts "Similar papers" on the paper page, once it exists."""
+    try:
+        get_template(SIMILAR_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return SIMILAR_TEMPLATE
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Http404("not a date") from None
+
+
+@require_safe
+@for_visitors
+def home(request: HttpRequest) -> HttpResponse:
+    """Today's papers, or the latest day's when none are featured yet today."""
+    day = today()
+    entries = lists.day_entries(day)
+    if not entries:
+        latest = lists.latest_day(day)
+        if latest is None:
+            context = {"day": day, "rows": [], "home": True}
+            context["catalogue_empty"] = not Paper.objects.exists()
+            return render(request, "community/daily.html", context)
+        day, entries = latest, lists.day_entries(latest)
+    return _daily(request, day, entries, home=True)
+
+
+@require_safe
+@for_visitors
+def daily(request: HttpRequest, day: str) -> HttpResponse:
+    shown = _parse_day(day)
+    return _daily(request, shown, lists.day_entries(shown))
+
+
+def _daily(
+    request: HttpRequest, day: date, entries: list[DailyEntry], *, home: bool = False
+) -> HttpResponse:
+    before, after = lists.neighbour_days(day)
+    context = {
+        "day": day,
+        "rows": lists.rows(entries, request.user),
+        "before": before,
+        "after": after,
+        "week": calendar.week_of(day),
+        "month": calendar.month_of(day),
+        "home": home,
+        "is_today": day == today(),
+        "weekend": day.weekday() >= 5,
+    }
+    return render(request, "community/daily.html", context)
+
+
+def _span_page(request: HttpRequest, span: calendar.Span | None) -> HttpResponse:
+    if span is None:
+        raise Http404("no such week or month")
+    context = {
+        "span": span,
+        "rows": lists.rows(lists.span_entries(span), request.user),
+        "before": calendar.shift(span, -1),
+        "after": calendar.shift(span, 1),
+        "limit": lists.SPAN_LIMIT,
+    }
+    return render(request, "community/span.html", context)
+
+
+@require_safe
+@for_visitors
+def week(request: HttpRequest, slug: str) -> HttpResponse:
+    return _span_page(request, calendar.week(slug))
+
+
+@require_safe
+@for_visitors
+def month(request: HttpRequest, slug: str) -> HttpResponse:
+    return _span_page(request, calendar.month(slug))
+
+
+@require_safe
+@for_visitors
+def trending(request: HttpRequest) -> HttpResponse:
+    rows = lists.rows(lists.trending_entries(), request.user)
+    return render(request, "community/trending.html", {"rows": rows})
+
+
+@require_safe
+@for_visitors
+def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    try:
+        parsed = parse_arxiv_id(arxiv_id)
+    except InvalidArxivId:
+        raise Http404("not an arXiv id") from None
+    if parsed.id != arxiv_id:
+        return redirect("paper", arxiv_id=parsed.id, permanent=True)
+    try:
+        found = get_or_fetch_paper(parsed.id)
+    except SourceError:
+        return render(request, "community/unreachable.html", {"arxiv_id": parsed.id}, status=503)
+    if found is None:
+        raise Http404("arXiv has no such paper")
+    entry = DailyEntry.objects.filter(paper=found).select_related("submitted_by").first()
+    if entry is not None:
+        entry.paper = found
+    moderator = is_moderator(request.user)
+    context = {
+        "paper": found,
+        "entry": entry,
+        "voted": bool(voted_paper_ids(request.user, [found.pk])),
+        "comments": thread(found, everything=moderator),
+        "moderator": moderator,
+        "similar_template": _similar_template(),
+    }
+    return render(request, "community/paper.html", context)
+
+
+@login_required
+def submit(request: HttpRequest) -> HttpResponse:
+    error = ""
+    value = request.GET.get("id", "")
+    if request.method == "POST":
+        value = request.POST.get("id", "")
+        limited = _limited(request, "submit", settings.RATE_SUBMIT)
+        if limited:
+            return limited
+        try:
+            entry = feature(value, by=_member(request))
+        except SubmissionRefused as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"Thank you: {entry.paper.arxiv_id} is in today's papers.")
+            return redirect("paper", arxiv_id=entry.paper.arxiv_id)
+    return render(
+        request,
+        "community/submit.html",
+        {"error": error, "value": value, "settings": settings},
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+def vote(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(DailyEntry.objects.select_related("paper"), pk=entry_id)
+    paper_url = reverse("paper", args=[entry.paper.arxiv_id])
+    if not request.user.is_authenticated:
+        login = f"{reverse('account_login')}?next={paper_url}"
+        if request.headers.get("HX-Request"):
+            return HttpResponse(status=204, headers={"HX-Redirect": login})
+        return HttpResponseRedirect(login)
+    limited = _limited(request, "vote", settings.RATE_VOTE)
+    if limited:
+        return limited
+    if is_suspended(request.user):
+        return render(
+            request,
+            "community/limited.html",
+            {"message": "Your account is suspended, so you cannot vote."},
+            status=403,
+        )
+    up = {"up": True, "down": False}.get(request.POST.get("direction", ""))
+    try:
+        voted = toggle_vote(_member(request), entry, up=up)
+    except VoteRefused as exc:
+        return render(request, "community/limited.html", {"message": str(exc)}, status=409)
+    if request.headers.get("HX-Request"):
+        return render(request, "community/_vote.html", {"entry": entry, "voted": voted})
+    return _back(request, paper_url)
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, paper_id: int) -> HttpResponse:
+    found = get_object_or_404(Paper, pk=paper_id)
+    url = reverse("paper", args=[found.arxiv_id])
+    limited = _limited(request, "comment", settings.RATE_COMMENT)
+    if limited:
+        return limited
+    parent = None
+    if request.POST.get("parent"):
+        parent = get_object_or_404(Comment, pk=request.POST["parent"], paper=found)
+    try:
+        made = post_comment(_member(request), found, request.POST.get("body", ""), parent)
+    except CommentRefused as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(url)
+    return HttpResponseRedirect(f"{url}#c{made.pk}")
+
+
+@login_required
+def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    found = get_object_or_404(Comment.objects.select_related("paper"), pk=comment_id)
+    if not can_edit(_member(request), found):
+        return render(
+            request,
+            "community/limited.html",
+            {"message": "You can only edit your own comments."},
+            status=403,
+        )
+    error = ""
+    if request.method == "POST":
+        try:
+            edit_comment(_member(request), found, request.POST.get("body", ""))
+        except CommentRefused as exc:
+            error = str(exc)
+        else:
+            return HttpResponseRedirect(
+                reverse("paper", args=[found.paper.arxiv_id]) + f"#c{found.pk}"
+            )
+    return render(request, "community/edit.html", {"comment": found, "error": error})
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    found = get_object_or_404(Comment.objects.select_related("paper"), pk=comment_id)
+    try:
+        delete_comment(_member(request), found)
+    except CommentRefused as exc:
+        return render(request, "community/limited.html", {"message": str(exc)}, status=403)
+    messages.success(request, "Your comment was deleted.")
+    return HttpResponseRedirect(reverse("paper", args=[found.paper.arxiv_id]))
+
+
+@require_safe
+def week_of_day(request: HttpRequest) -> HttpResponse:
+    return redirect("week", slug=calendar.week_of(today()).slug)
+
+
+@require_safe
+def month_of_day(request: HttpRequest) -> HttpResponse:
+    return redirect("month", slug=calendar.month_of(today()).slug)

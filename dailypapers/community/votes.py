@@ -1,0 +1,55 @@
+"""Upvotes: one per user and paper; the entry's count and trending score move with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import IntegrityError, transaction
+
+from . import pagecache
+from .models import DailyEntry, Vote, hot_score
+
+
+class VoteRefused(Exception):
+    pass
+
+
+def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> bool:
+    """Add the user's vote (or take it back); ``up`` forces a direction. Returns whether the
+    user's vote stands afterwards; ``entry`` is refreshed with the new count and score."""
+    with transaction.atomic():
+        locked = DailyEntry.objects.select_for_update().get(pk=entry.pk)
+        if locked.hidden:
+            raise VoteRefused("This paper is no longer featured.")
+        existing = Vote.objects.filter(user_id=user.pk, paper_id=locked.paper_id)
+        has_vote = existing.exists()
+        want = (not has_vote) if up is None else up
+        if want and not has_vote:
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(user_id=user.pk, paper_id=locked.paper_id)
+            except IntegrityError:  # a double click raced us: the vote is there
+                pass
+            else:
+                locked.upvotes += 1
+        elif not want and has_vote:
+            existing.delete()
+            locked.upvotes = max(0, locked.upvotes - 1)
+        locked.hot = hot_score(locked.upvotes, locked.submitted_at)
+        DailyEntry.objects.filter(pk=locked.pk).update(upvotes=locked.upvotes, hot=locked.hot)
+        pagecache.bump()
+    entry.upvotes, entry.hot = locked.upvotes, locked.hot
+    return want
+
+
+def voted_paper_ids(user: User | AnonymousUser, paper_ids: Iterable[int]) -> set[int]:
+    """Which of these papers the user has upvoted, in one query (none for a visitor)."""
+    if not user.is_authenticated:
+        return set()
+    ids = list(paper_ids)
+    if not ids:
+        return set()
+    return set(
+        Vote.objects.filter(user_id=user.pk, paper_id__in=ids).values_list("paper_id", flat=True)
+    )

@@ -1,0 +1,106 @@
+"""Comments: post, reply, Markdown with math made safe, edit and delete your own."""
+
+from __future__ import annotations
+
+import pytest
+
+from dailypapers.community.models import Comment, DailyEntry
+
+from .helpers import make_entry
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, entry, body, parent=None):
+    data = {"body": body}
+    if parent:
+        data["parent"] = parent.pk
+    return client.post(f"/comments/on/{entry.paper.pk}", data)
+
+
+def test_owner_comments_and_member_replies(client, cast):
+    entry = make_entry()
+    client.force_login(cast.owner)
+    response = post(client, entry, "Nice **result**, but is $a_1 * b_2$ right?")
+    first = Comment.objects.get()
+    assert response["Location"].endswith(f"#c{first.pk}")
+    client.force_login(cast.member)
+    post(client, entry, "Yes.", parent=first)
+    reply = Comment.objects.get(parent=first)
+    page = client.get(f"/papers/{entry.paper.arxiv_id}").content.decode()
+    assert "<strong>result</strong>" in page
+    assert '<span class="math">$a_1 * b_2$</span>' in page
+    assert page.index(f'id="c{first.pk}"') < page.index(f'id="c{reply.pk}"')
+    assert 'class="comments replies"' in page
+    assert DailyEntry.objects.get(pk=entry.pk).comment_count == 2
+
+
+def test_visitor_cannot_comment(client):
+    entry = make_entry()
+    response = post(client, entry, "hello")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Comment.objects.exists()
+
+
+def test_empty_and_huge_comments_are_refused(client, cast):
+    entry = make_entry()
+    client.force_login(cast.owner)
+    post(client, entry, "   ")
+    post(client, entry, "x" * 100_001)
+    assert not Comment.objects.exists()
+    page = client.get(f"/papers/{entry.paper.arxiv_id}").content.decode()
+    assert "at most 20,000 characters" in page
+
+
+def test_owner_edits_their_comment(client, cast):
+    entry = make_entry()
+    client.force_login(cast.owner)
+    post(client, entry, "Frist")
+    comment = Comment.objects.get()
+    assert "Frist" in client.get(f"/comments/{comment.pk}/edit").content.decode()
+    client.post(f"/comments/{comment.pk}/edit", {"body": "First, *fixed*"})
+    comment.refresh_from_db()
+    assert comment.body_html == "<p>First, <em>fixed</em></p>\n"
+    assert comment.edited_at is not None
+    assert "(edited)" in client.get(f"/papers/{entry.paper.arxiv_id}").content.decode()
+
+
+def test_member_cannot_edit_or_delete_the_owners_comment(client, cast):
+    entry = make_entry()
+    client.force_login(cast.owner)
+    post(client, entry, "Mine")
+    comment = Comment.objects.get()
+    client.force_login(cast.member)
+    assert client.get(f"/comments/{comment.pk}/edit").status_code == 403
+    assert client.post(f"/comments/{comment.pk}/edit", {"body": "Yours"}).status_code == 403
+    assert client.post(f"/comments/{comment.pk}/delete").status_code == 403
+    comment.refresh_from_db()
+    assert (comment.body, comment.deleted_at) == ("Mine", None)
+
+
+def test_delete_keeps_the_text_and_the_replies(client, cast):
+    entry = make_entry()
+    client.force_login(cast.owner)
+    post(client, entry, "Original words")
+    comment = Comment.objects.get()
+    client.force_login(cast.member)
+    post(client, entry, "A reply", parent=comment)
+    client.force_login(cast.owner)
+    assert client.get(f"/comments/{comment.pk}/delete").status_code == 405
+    client.post(f"/comments/{comment.pk}/delete")
+    comment.refresh_from_db()
+    assert comment.deleted_at is not None and comment.body == "Original words"
+    page = client.get(f"/papers/{entry.paper.arxiv_id}").content.decode()
+    assert "Original words" not in page
+    assert "deleted by its author" in page
+    assert "A reply" in page
+    assert DailyEntry.objects.get(pk=entry.pk).comment_count == 1
+
+
+def test_comments_are_rate_limited(client, cast, settings):
+    settings.RATE_COMMENT = "2/m"
+    entry = make_entry()
+    client.force_login(cast.owner)
+    codes = [post(client, entry, f"c{n}").status_code for n in range(3)]
+    assert codes == [302, 302, 429]
+    assert Comment.objects.count() == 2
