@@ -22,8 +22,8 @@ from dailypapers.catalog.models import Paper
 from dailypapers.catalog.records import PaperRecord
 
 from .http import PoliteClient, SourceError
+from .items import Item
 from .models import Announcement
-from .runner import Item
 from .xml import ARXIV_ATOM, ATOM, DC, iso_datetime, parse_xml, text
 
 ARXIV_RSS = "{http://arxiv.org/schemas/atom}"  # the RSS feed uses the same namespace

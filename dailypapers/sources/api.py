@@ -13,7 +13,7 @@ from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.catalog.records import PaperRecord
 
 from .http import PoliteClient, SourceError
-from .runner import Item
+from .items import Item
 from .xml import ARXIV_ATOM, ATOM, OPENSEARCH, iso_datetime, parse_xml, text
 
 log = logging.getLogger(__name__)

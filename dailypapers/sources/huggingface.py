@@ -20,7 +20,7 @@ from dailypapers.catalog.records import PaperRecord
 from dailypapers.community.models import DailyEntry, hot_score
 
 from .http import PoliteClient, SourceError
-from .runner import Item
+from .items import Item
 from .xml import iso_datetime, looks_like_html
 
 PAGE_SIZE = 100  # the most HF allows

@@ -18,9 +18,10 @@ from . import api
 from .announcements import read_announcements, save_announcements
 from .http import FetchError, PoliteClient, SourceError
 from .huggingface import read_daily_papers, save_daily_entries
+from .items import Item
 from .models import IngestRun, ScheduledJob
 from .oai import Harvest
-from .runner import Item, ingest, resumable_run
+from .runner import ingest, resumable_run
 from .schedule import FIRST_FILL
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from django.conf import settings
 from dailypapers.catalog.records import PaperRecord
 
 from .http import PoliteClient, SourceError
-from .runner import Item
+from .items import Item
 from .xml import parse_xml, text
 
 log = logging.getLogger(__name__)

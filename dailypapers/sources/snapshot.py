@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import multiprocessing
 import os
 import re
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,7 +27,7 @@ import orjson
 
 from dailypapers.catalog.records import InvalidRecord, PaperRecord
 
-from .runner import Item
+from .items import Item
 
 _AND = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
@@ -178,9 +181,26 @@ def _chunks(
         yield chunk, read
 
 
-def default_workers() -> int:
+PARALLEL_FROM_BYTES = 4 << 20
+"""Files smaller than this are parsed in the writing process: starting workers costs more."""
+
+
+def default_workers(size: int) -> int:
     """Parsing processes beside the one writing to the database: one per spare core, up to 3."""
+    if size < PARALLEL_FROM_BYTES:
+        return 0
     return max(0, min((os.cpu_count() or 1) - 1, 3))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a parsing process: stop when the importer is gone (killed, say), not linger."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def read_snapshot(
@@ -190,13 +210,20 @@ def read_snapshot(
 
     With workers, lines are parsed in other processes, a few chunks ahead, in order.
     """
-    workers = default_workers() if workers is None else workers
+    workers = default_workers(snapshot.size) if workers is None else workers
     if workers <= 0:
         for lines, read in _chunks(snapshot, start_line, chunk):
             for item in parse_lines(lines):
                 yield item, read
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a fork of a process with threads (a web server, a test runner) can
+    # inherit a held lock; spawned workers import only this module.
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending: deque[tuple[Future[list[Item]], int]] = deque()
         damage: SnapshotError | None = None
         try:

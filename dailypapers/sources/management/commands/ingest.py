@@ -9,9 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.core.progress import Progress
 from dailypapers.core.signals import interrupt_on_sigterm
+from dailypapers.sources.items import Item
 from dailypapers.sources.live_commands import add_live_parsers, run_live
 from dailypapers.sources.models import IngestRun
-from dailypapers.sources.runner import Item, ingest, resumable_run
+from dailypapers.sources.runner import ingest, resumable_run
 from dailypapers.sources.snapshot import SnapshotError, SnapshotFile, read_snapshot
 
 
