@@ -56,7 +56,7 @@ class Rankers:
             if index.embedder is None:
                 raise ValueError("dense search needs an embedder or a query vector")
             vector = index.embedder.embed_query(parsed.free_text)
-        mask = index.columns.mask(filters, parsed.categories)
+        mask = index.columns.mask(filters, parsed.categories, dense=True)
         check = None
         if parsed.has_constraints:
             constraint = index.lexical.build_query(parsed, Filters(), score=False)
