@@ -12,6 +12,7 @@ VERBS: dict[str, str] = {
     "status": "dailypapers.core",
     "ingest": "dailypapers.sources",
     "scheduler": "dailypapers.sources",
+    "index": "dailypapers.search",
     "migrate": "django.core",
     "createsuperuser": "django.contrib.auth",
 }

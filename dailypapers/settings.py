@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "dailypapers.sources",
     "dailypapers.community",
     "dailypapers.digests",
+    "dailypapers.search",
 ]
 
 MIDDLEWARE = [
@@ -250,3 +251,10 @@ ARXIV_CATEGORIES = env_list(
 REFRESH_MINUTES = env_int("DAILYPAPERS_REFRESH_MINUTES", 240)
 FOLLOW_HF = env_bool("DAILYPAPERS_FOLLOW_HF", default=False)
 FIRST_FILL_DAYS = env_int("DAILYPAPERS_FIRST_FILL_DAYS", 7)
+
+# --- search ---------------------------------------------------------------------------------
+# The index files, how the index keeper works through the catalogue; see docs/search.md.
+SEARCH_INDEX_DIR = env_path("DAILYPAPERS_SEARCH_INDEX_DIR", DATA_DIR / "search")
+SEARCH_EMBEDDER = env_str("DAILYPAPERS_SEARCH_EMBEDDER", "papersearch.MiniLMEmbedder")
+SEARCH_EMBED_BATCH = env_int("DAILYPAPERS_SEARCH_EMBED_BATCH", 256)
+SEARCH_JOB_SECONDS = env_float("DAILYPAPERS_SEARCH_JOB_SECONDS", 120.0)
