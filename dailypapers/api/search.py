@@ -59,19 +59,23 @@ class SearchParams(Schema):
 MARK = re.compile(r"<b>(.*?)</b>", re.S)
 
 
-def text_parts(snippet: str, fallback: str) -> list[TextPart]:
-    """A highlighted snippet as HF's list of plain and highlighted pieces."""
-    if not snippet:
-        return [TextPart(type="text", text=fallback)] if fallback else []
+def text_parts(snippet: str, text: str) -> list[TextPart]:
+    """``text`` as HF's list of plain and highlighted pieces, marking the terms the
+    snippet highlighted (the snippet itself may be cut short)."""
+    terms = {html.unescape(t).strip() for t in MARK.findall(snippet)} - {""}
+    if not terms:
+        return [TextPart(type="text", text=text)] if text else []
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
     parts: list[TextPart] = []
     last = 0
-    for match in MARK.finditer(snippet):
+    for match in pattern.finditer(text):
         if match.start() > last:
-            parts.append(TextPart(type="text", text=html.unescape(snippet[last : match.start()])))
-        parts.append(TextPart(type="highlight", text=html.unescape(match.group(1))))
+            parts.append(TextPart(type="text", text=text[last : match.start()]))
+        parts.append(TextPart(type="highlight", text=match.group(0)))
         last = match.end()
-    if last < len(snippet):
-        parts.append(TextPart(type="text", text=html.unescape(snippet[last:])))
+    if last < len(text):
+        parts.append(TextPart(type="text", text=text[last:]))
     return parts
 
 
