@@ -37,8 +37,10 @@ class IndexConfig:
     tail_rows: int = 20_000
     pool: int = 100
     fusion: str = "rrf"
-    rrf_k: float = 60.0
-    dense_weight: float = 1.0
+    rrf_k: float = 20.0
+    dense_weight: float = 3.0
+    strong_margin: float = 1.05
+    strong_dense_weight: float | None = 0.3
     sort_pool: int = 1000
 
 
