@@ -125,7 +125,7 @@ def run(data: dict, how: str, **kw: float) -> list[list[str]]:
 def main() -> None:
     cache = OUT / "fusion-lists.pkl"
     if cache.exists():
-        sets = pickle.loads(cache.read_bytes())
+        sets = pickle.loads(cache.read_bytes())  # noqa: S301 (our own cache file)
     else:
         sets = collect(MiniLMEmbedder())
         cache.write_bytes(pickle.dumps(sets))
