@@ -141,15 +141,24 @@ def index_pending(
     (``None``: until every paper has a vector)."""
     index = index or get_index()
     done = Progress()
+    done.keyword_indexed = take_pending(index, report)
+    embedded, done.remaining, more = embed_pending(index, seconds=embed_seconds, report=report)
+    done.embedded = embedded
+    done.keyword_indexed += more
+    return done
+
+
+def take_pending(index: SearchIndex, report: Callable[[str, int, int], None] | None = None) -> int:
+    """Add every paper marked ``needs_index`` keyword-first; returns how many."""
+    taken = 0
     pending = Paper.objects.needing_index().count()
     for batch in _pending_batches(KEYWORD_BATCH):
         index.add([paper_document(p) for p in batch], embed=False)
         _clear_flags([(p.pk, p.changed_at) for p in batch])
-        done.keyword_indexed += len(batch)
+        taken += len(batch)
         if report:
-            report("keywords", done.keyword_indexed, pending)
-    done.embedded, done.remaining = embed_pending(index, seconds=embed_seconds, report=report)
-    return done
+            report("keywords", taken, pending)
+    return taken
 
 
 def embed_pending(
@@ -157,18 +166,22 @@ def embed_pending(
     *,
     seconds: float | None = None,
     report: Callable[[str, int, int], None] | None = None,
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Compute vectors for papers indexed keyword-first, for about ``seconds`` (``None``:
-    all of them; 0 or less: none); returns (embedded, remaining)."""
+    all of them; 0 or less: none). Papers that arrive meanwhile are taken keyword-first
+    between batches, so a long catch-up never keeps them from keyword search.
+    Returns (embedded, remaining, taken keyword-first)."""
     started = time.monotonic()
-    embedded = 0
+    embedded = taken = 0
     todo = index.stats().unembedded
     while True:
         ids = index.unembedded_ids(settings.SEARCH_EMBED_BATCH)
         if not ids:
-            return embedded, 0
+            return embedded, 0, taken
         if seconds is not None and (seconds <= 0 or time.monotonic() - started > seconds):
-            return embedded, index.stats().unembedded
+            return embedded, index.stats().unembedded, taken
+        if embedded and Paper.objects.needing_index().exists():
+            taken += take_pending(index)
         papers = {
             p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=ids).only(*DOCUMENT_FIELDS)
         }

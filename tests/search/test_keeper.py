@@ -61,3 +61,21 @@ def test_a_paper_gone_from_the_catalogue_leaves_the_index(add_papers):
     keeper.embed_pending(keeper.get_index())
     index = keeper.get_index()
     assert gone not in index and kept in index
+
+
+def test_papers_arriving_during_a_catch_up_are_taken_between_batches(add_papers, monkeypatch):
+    add_papers(20)
+    index = keeper.get_index()
+    keeper.take_pending(index)
+    real_add = index.add
+    arrived: list[str] = []
+
+    def add_and_ingest(docs, *args, **kwargs):
+        real_add(docs, *args, **kwargs)
+        if not arrived and kwargs.get("embed", True):  # after the first batch of vectors
+            arrived.extend(add_papers(1, title="Photonic crystal waveguides"))
+
+    monkeypatch.setattr(index, "add", add_and_ingest)
+    embedded, remaining, taken = keeper.embed_pending(index)
+    assert (embedded, remaining, taken) == (21, 0, 1)
+    assert [h.id for h in index.search("photonic", mode="lexical").hits] == arrived
