@@ -50,10 +50,11 @@ def recall(ranked: list[str], rels: dict[str, int], k: int = 100) -> float:
 
 def variants(base: IndexConfig) -> dict[str, IndexConfig]:
     return {
-        "hybrid rrf k=60": replace(base, fusion="rrf", rrf_k=60.0, dense_weight=1.0),
-        "hybrid rrf k=20": replace(base, fusion="rrf", rrf_k=20.0, dense_weight=1.0),
-        "hybrid blend 0.5": replace(base, fusion="blend", dense_weight=0.5),
-        "hybrid blend 1.0": replace(base, fusion="blend", dense_weight=1.0),
+        "hybrid (default)": base,
+        "hybrid rrf k=60": replace(
+            base, fusion="rrf", rrf_k=60.0, dense_weight=1.0, strong_margin=0.0
+        ),
+        "hybrid blend 1.0": replace(base, fusion="blend", dense_weight=1.0, strong_margin=0.0),
     }
 
 

@@ -175,7 +175,7 @@ def main() -> None:
     )
     memory = json.loads(probe.stdout.strip().splitlines()[-1])
 
-    index = SearchIndex.open(path, MiniLMEmbedder())
+    index = SearchIndex.open(path, MiniLMEmbedder(query_cache=0))  # every query embedded
     stats = index.stats()
     print(
         f"{stats.documents:,} papers; built in {build_s:.0f} s; "

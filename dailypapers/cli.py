@@ -13,6 +13,7 @@ VERBS: dict[str, str] = {
     "ingest": "dailypapers.sources",
     "scheduler": "dailypapers.sources",
     "feature": "dailypapers.community",
+    "index": "dailypapers.search",
     "migrate": "django.core",
     "createsuperuser": "django.contrib.auth",
 }

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "dailypapers.accounts",
     "allauth",
     "allauth.account",
+    "dailypapers.search",
 ]
 
 MIDDLEWARE = [
@@ -286,3 +287,10 @@ RATE_VOTE = env_str("DAILYPAPERS_RATE_VOTE", "120/m")
 RATE_COMMENT = env_str("DAILYPAPERS_RATE_COMMENT", "10/m")
 COMMENT_MAX_LENGTH = env_int("DAILYPAPERS_COMMENT_MAX_LENGTH", 20000)
 PAGE_CACHE_SECONDS = env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
+
+# --- search ---------------------------------------------------------------------------------
+# The index files, how the index keeper works through the catalogue; see docs/search.md.
+SEARCH_INDEX_DIR = env_path("DAILYPAPERS_SEARCH_INDEX_DIR", DATA_DIR / "search")
+SEARCH_EMBEDDER = env_str("DAILYPAPERS_SEARCH_EMBEDDER", "papersearch.MiniLMEmbedder")
+SEARCH_EMBED_BATCH = env_int("DAILYPAPERS_SEARCH_EMBED_BATCH", 256)
+SEARCH_JOB_SECONDS = env_float("DAILYPAPERS_SEARCH_JOB_SECONDS", 60.0)

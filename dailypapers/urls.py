@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dailypapers.accounts import views as accounts
+from dailypapers.api import api
 from dailypapers.community import feeds, moderation_views, views
 from dailypapers.core import views as core
 
@@ -39,4 +40,6 @@ urlpatterns = [
     path("u/<str:username>/feed.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("dailypapers.search.urls")),
+    path("api/", api.urls),
 ]

@@ -62,6 +62,7 @@ def rebuild(
     config: IndexConfig,
     total: int,
     batch: int,
+    embed: bool = True,
 ) -> SearchIndex:
     path.mkdir(parents=True, exist_ok=True)
     with storage.WriteLock(path):
@@ -99,12 +100,16 @@ def rebuild(
             block = [chunk[i] for i in keep]
             hashes = text_hashes(model, [d.embedding_text() for d in block])
             out = np.zeros((len(block), dim), dtype=np.float32)
+            embedded = np.ones(len(block), dtype=np.bool_)
             if given is not None:
                 out[:] = normalise(given[rows : rows + len(chunk)][keep])
             else:
                 known = cache.lookup(hashes, out)
                 missing = np.flatnonzero(~known)
-                if len(missing):
+                if not embed:
+                    embedded = known
+                    hashes = np.where(known, hashes, np.uint64(0))
+                elif len(missing):
                     if embedder is None:
                         raise ValueError("no embedder given and no vectors passed")
                     out[missing] = embedder.embed([block[i].embedding_text() for i in missing])
@@ -116,7 +121,7 @@ def rebuild(
             sizes["vectors"] = storage.append_rows(
                 path / files["vectors"], out.astype(np.float16), sizes["vectors"]
             )
-            columns.append(block, [0.0 if d.votes is None else d.votes for d in block])
+            columns.append(block, [0.0 if d.votes is None else d.votes for d in block], embedded)
             if old is not None:  # votes survive a rebuild unless the documents say otherwise
                 old_rows = old._rows_of([d.id for d in block])
                 for j, (d, r) in enumerate(zip(block, old_rows.tolist(), strict=True)):
@@ -131,7 +136,9 @@ def rebuild(
         progress("graph", 0, n)
         for lo in range(0, n, GRAPH_BATCH):
             hi = min(lo + GRAPH_BATCH, n)
-            ann.add(np.arange(lo, hi), np.asarray(stored[lo:hi], dtype=np.float32))
+            graph_rows = np.flatnonzero(columns.embedded[lo:hi])  # no vector yet: not in graph
+            if len(graph_rows):
+                ann.add(lo + graph_rows, np.asarray(stored[lo:hi][graph_rows], np.float32))
             progress("graph", hi, n)
         if n:
             ann.save(str(path / files["ann"]))

@@ -28,6 +28,7 @@ class Columns:
     vocabulary: list[str]
     alive: npt.NDArray[np.bool_]
     votes: npt.NDArray[np.float32]
+    embedded: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
     _cat_rows: npt.NDArray[np.int64] | None = field(default=None, repr=False)
 
     @classmethod
@@ -40,6 +41,7 @@ class Columns:
             vocabulary=[],
             alive=np.zeros(0, np.bool_),
             votes=np.zeros(0, np.float32),
+            embedded=np.zeros(0, np.bool_),
         )
 
     @classmethod
@@ -54,6 +56,11 @@ class Columns:
             vocabulary=[str(v) for v in static["vocabulary"].tolist()],
             alive=state["alive"].astype(np.bool_),
             votes=state["votes"].astype(np.float32),
+            embedded=(
+                static["embedded"].astype(np.bool_)
+                if "embedded" in static
+                else np.ones(len(static["date"]), np.bool_)
+            ),
         )
 
     def static_arrays(self) -> dict[str, npt.NDArray[Any]]:
@@ -63,6 +70,7 @@ class Columns:
             "cat_ptr": self.cat_ptr,
             "cat_codes": self.cat_codes,
             "vocabulary": np.asarray(self.vocabulary, dtype=np.str_),
+            "embedded": self.embedded,
         }
 
     def state_arrays(self) -> dict[str, npt.NDArray[Any]]:
@@ -72,8 +80,16 @@ class Columns:
     def rows(self) -> int:
         return len(self.date)
 
-    def append(self, docs: Sequence[Document], votes: Sequence[float]) -> None:
-        """Add one row per document (alive)."""
+    def append(
+        self,
+        docs: Sequence[Document],
+        votes: Sequence[float],
+        embedded: npt.NDArray[np.bool_] | None = None,
+    ) -> None:
+        """Add one row per document (alive); ``embedded`` is False for rows with no vector yet."""
+        if embedded is None:
+            embedded = np.ones(len(docs), dtype=np.bool_)
+        self.embedded = np.concatenate([self.embedded, embedded.astype(np.bool_)])
         codes = {code: i for i, code in enumerate(self.vocabulary)}
         flat: list[int] = []
         lengths: list[int] = []
@@ -114,12 +130,23 @@ class Columns:
         mask[self._cat_rows[np.isin(self.cat_codes, codes)]] = True
         return mask
 
-    def mask(self, filters: Filters, categories: Sequence[str] = ()) -> Mask | None:
-        """Rows that are alive and pass the filters; ``None`` when that is every row."""
-        everything = bool(self.alive.all())
+    def unembedded_rows(self) -> npt.NDArray[np.int64]:
+        """Live rows whose vector is not computed yet (added keyword-first)."""
+        return np.flatnonzero(self.alive & ~self.embedded).astype(np.int64)
+
+    def mask(
+        self, filters: Filters, categories: Sequence[str] = (), *, dense: bool = False
+    ) -> Mask | None:
+        """Rows that are alive and pass the filters; ``None`` when that is every row.
+
+        ``dense`` also leaves out rows that have no vector yet.
+        """
+        everything = bool(self.alive.all()) and (not dense or bool(self.embedded.all()))
         if filters.is_empty() and not categories and everything:
             return None
         mask = self.alive.copy()
+        if dense:
+            mask &= self.embedded
         for group in (filters.categories, categories):
             if group:
                 mask &= self._category_mask(group)

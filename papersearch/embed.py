@@ -9,6 +9,8 @@ bf16 instructions is about twice as fast as float32 at a cosine agreement above 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -88,11 +90,22 @@ class MiniLMEmbedder:
     model_name = MODEL_NAME
     dim = DIM
 
-    def __init__(self, device: str = "cpu", batch_size: int = 32, bf16: bool | None = None) -> None:
+    def __init__(
+        self,
+        device: str = "cpu",
+        batch_size: int = 32,
+        bf16: bool | None = None,
+        *,
+        query_cache: int = 2048,
+    ) -> None:
+        """``query_cache``: how many recent query vectors to remember."""
         self.device = device
         self.batch_size = batch_size
         self.bf16 = bf16_supported() if bf16 is None else bf16
+        self.query_cache = query_cache
         self._model: SentenceTransformer | None = None
+        self._recent: OrderedDict[str, FloatArray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def model(self) -> SentenceTransformer:
@@ -128,6 +141,21 @@ class MiniLMEmbedder:
                 out[batch] = vectors.cpu().numpy()
         return out
 
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first query."""
+        self.embed_query("warm up")
+
     def embed_query(self, text: str) -> FloatArray:
+        """One query's vector, from a cache of recent queries when it is there."""
+        with self._lock:
+            cached = self._recent.get(text)
+            if cached is not None:
+                self._recent.move_to_end(text)
+                return cached
         row: FloatArray = self.embed([text])[0]
+        row.setflags(write=False)
+        with self._lock:
+            self._recent[text] = row
+            while len(self._recent) > self.query_cache:
+                self._recent.popitem(last=False)
         return row

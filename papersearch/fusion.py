@@ -45,3 +45,51 @@ def _sorted(fused: dict[int, float]) -> tuple[RowArray, FloatArray]:
     scores = np.fromiter(fused.values(), dtype=np.float32, count=len(fused))
     order = np.lexsort((rows, -scores))
     return rows[order], scores[order]
+
+
+def strong_match(lexical: tuple[RowArray, FloatArray], margin: float) -> bool:
+    """Whether the lexical first scores ``margin`` times the lexical second (or stands alone).
+
+    A query that is a paper's title or a sentence of it matches that paper far better than
+    any other by its words: a case for trusting the words over the meaning.
+    """
+    _rows, scores = lexical
+    if margin <= 0 or len(scores) == 0:
+        return False
+    second = float(scores[1]) if len(scores) > 1 else 0.0
+    return float(scores[0]) >= margin * second
+
+
+def pin_first(fused: tuple[RowArray, FloatArray], row: int) -> tuple[RowArray, FloatArray]:
+    rows, scores = fused
+    if len(rows) == 0 or int(rows[0]) == row:
+        return fused
+    keep = rows != row
+    new_rows = np.concatenate([[row], rows[keep]]).astype(np.int64)
+    new_scores = np.concatenate([[float(scores[0]) + 1e-6], scores[keep]]).astype(np.float32)
+    return new_rows, new_scores
+
+
+def fuse(
+    lexical: tuple[RowArray, FloatArray],
+    dense: tuple[RowArray, FloatArray],
+    how: str = "rrf",
+    *,
+    k: float = RRF_K,
+    dense_weight: float = 1.0,
+    pin: float = 0.0,
+    strong_dense_weight: float | None = None,
+) -> tuple[RowArray, FloatArray]:
+    """The hybrid list: reciprocal rank fusion ("rrf") or a score blend ("blend").
+
+    On a strong literal match (``strong_match`` with margin ``pin``), the lexical first is
+    put first, or, with ``strong_dense_weight``, the lists are blended with that weight.
+    """
+    strong = strong_match(lexical, pin)
+    if strong and strong_dense_weight is not None:
+        return blend([lexical, dense], [1.0, strong_dense_weight])
+    if how == "blend":
+        fused = blend([lexical, dense], [1.0, dense_weight])
+    else:
+        fused = rrf([lexical, dense], k, [1.0, dense_weight])
+    return pin_first(fused, int(lexical[0][0])) if strong else fused

@@ -37,8 +37,10 @@ class IndexConfig:
     tail_rows: int = 20_000
     pool: int = 100
     fusion: str = "rrf"
-    rrf_k: float = 60.0
-    dense_weight: float = 1.0
+    rrf_k: float = 20.0
+    dense_weight: float = 3.0
+    strong_margin: float = 1.05
+    strong_dense_weight: float | None = 0.3
     sort_pool: int = 1000
 
 
@@ -242,7 +244,9 @@ class SearchIndex:
         row = int(self._rows_of([paper_id])[0])
         if row < 0:
             raise KeyError(paper_id)
-        mask = self.columns.mask(filters or Filters())
+        if not self.columns.embedded[row]:
+            return []  # added keyword-first: no vector yet
+        mask = self.columns.mask(filters or Filters(), dense=True)
         mask = self.columns.alive.copy() if mask is None else mask
         mask[row] = False
         rows, scores = self.dense.search(
@@ -264,16 +268,31 @@ class SearchIndex:
             dim=self.dim,
             generation=int(self.manifest["generation"]),
             bytes_on_disk=storage.size_on_disk(self.path),
+            unembedded=len(self.columns.unembedded_rows()),
         )
+
+    def unembedded_ids(self, limit: int | None = None) -> list[str]:
+        """Papers found by keywords only so far (their vectors still to be computed)."""
+        rows = self.columns.unembedded_rows()
+        return self.id_of(rows[:limit].tolist())
 
     # -- writing -----------------------------------------------------------------------------
 
-    def add(self, docs: Sequence[Document], vectors: npt.ArrayLike | None = None) -> None:
+    def add(
+        self,
+        docs: Sequence[Document],
+        vectors: npt.ArrayLike | None = None,
+        *,
+        embed: bool = True,
+    ) -> None:
         """Add papers, or replace the ones whose id is already indexed, in one commit.
 
         ``vectors`` (one row per doc) skips embedding; otherwise vectors come from the cache
         of (model, text) already in the index, and only new texts are embedded.
         A ``Document.votes`` of ``None`` keeps the votes a replaced paper had.
+        ``embed=False`` adds papers keyword-first: they are found by the lexical side at once,
+        and texts the cache does not know get no vector (the dense side skips them) until
+        they are added again with ``embed=True`` (see ``unembedded_ids``).
         """
         if not docs:
             return
@@ -287,15 +306,15 @@ class SearchIndex:
         with storage.WriteLock(self.path):
             self.refresh()
             try:
-                self._add(docs, given)
+                self._add(docs, given, embed)
             except BaseException:
                 self.lexical.close()
                 self._load()
                 raise
 
     def _vectors_for(
-        self, docs: Sequence[Document], hashes: npt.NDArray[np.uint64]
-    ) -> npt.NDArray[np.float32]:
+        self, docs: Sequence[Document], hashes: npt.NDArray[np.uint64], embed: bool = True
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
         out = np.zeros((len(docs), self.dim), dtype=np.float32)
         known = np.zeros(len(docs), dtype=np.bool_)
         if len(self.hashes):
@@ -308,18 +327,26 @@ class SearchIndex:
                 np.argsort(np.argsort(rows))
             ]
         missing = np.flatnonzero(~known)
+        if not embed:
+            return out, known
         if len(missing):
             if self.embedder is None:
                 raise ValueError("no embedder given and no vectors passed for new texts")
             out[missing] = self.embedder.embed([docs[int(i)].embedding_text() for i in missing])
-        return out
+        return out, np.ones(len(docs), dtype=np.bool_)
 
-    def _add(self, docs: Sequence[Document], given: npt.NDArray[np.float32] | None) -> None:
+    def _add(
+        self, docs: Sequence[Document], given: npt.NDArray[np.float32] | None, embed: bool
+    ) -> None:
         manifest = dict(self.manifest)
         files = dict(manifest["files"])
         first = int(manifest["rows"])
         hashes = text_hashes(self.model_name, [d.embedding_text() for d in docs])
-        vectors = normalise(given) if given is not None else self._vectors_for(docs, hashes)
+        if given is not None:
+            vectors, embedded = normalise(given), np.ones(len(docs), dtype=np.bool_)
+        else:
+            vectors, embedded = self._vectors_for(docs, hashes, embed)
+        hashes = np.where(embedded, hashes, np.uint64(0))  # no cache entry for a missing vector
         old_rows = self._rows_of([d.id for d in docs])
         votes = [
             (float(self.columns.votes[r]) if r >= 0 else 0.0) if d.votes is None else d.votes
@@ -344,7 +371,7 @@ class SearchIndex:
 
         # 3. metadata columns and, when the tail is long, a new graph
         columns = self.columns
-        columns.append(docs, votes)
+        columns.append(docs, votes, embedded)
         columns.alive[retired] = False
         rows = first + len(docs)
         generation = int(manifest["generation"]) + 1
@@ -366,9 +393,12 @@ class SearchIndex:
         vectors = storage.map_rows(
             self.path / self.manifest["files"]["vectors"], np.float16, rows, self.dim
         )
+        embedded = self.columns.embedded
         for lo in range(start, rows, 50_000):
             hi = min(lo + 50_000, rows)
-            ann.add(np.arange(lo, hi), np.asarray(vectors[lo:hi], np.float32))
+            keep = np.flatnonzero(embedded[lo:hi])  # rows with no vector stay out of the graph
+            if len(keep):
+                ann.add(lo + keep, np.asarray(vectors[lo:hi][keep], np.float32))
         name = f"ann-{generation}.usearch"
         ann.save(str(self.path / name))
         storage.fsync_file(self.path / name)
@@ -465,12 +495,15 @@ class SearchIndex:
         config: IndexConfig | None = None,
         total: int = 0,
         batch: int = 5_000,
+        embed: bool = True,
     ) -> SearchIndex:
         """Index ``docs`` from scratch into ``path`` and switch to it in one step.
 
         Vectors come from ``vectors`` (aligned with ``docs``), else from the vectors the old
         index holds for the same (model, text), else from ``embedder``. ``progress`` is called
         as ``progress(phase, done, total)`` with phases "documents" and "graph".
+        ``embed=False`` computes no vector: papers the old index has no vector for are found
+        by keywords at once and embedded later (``unembedded_ids``, ``add``).
         """
         from papersearch.build import rebuild
 
@@ -484,4 +517,5 @@ class SearchIndex:
             config=config or IndexConfig(),
             total=total,
             batch=batch,
+            embed=embed,
         )

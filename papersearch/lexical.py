@@ -213,7 +213,8 @@ class LexicalIndex:
         searcher = self.index.searcher()
         by_row = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
         result = searcher.search(by_row, limit=len(rows), count=False)
-        text = " ".join([*parsed.words, *parsed.phrases])
+        # lower case: AND, OR, NOT are operators to the query parser
+        text = " ".join([*parsed.words, *parsed.phrases]).lower()
         generators: dict[str, tantivy.SnippetGenerator] = {}
         if text:
             terms = self._parse(text)

@@ -89,7 +89,7 @@ def _quoted(text: str) -> str:
 
 def tantivy_text(parsed: ParsedQuery) -> str:
     """The scoring part: optional words, required phrases and authors."""
-    parts = [*parsed.words]
+    parts = [w.lower() for w in parsed.words]  # AND, OR, NOT, IN are operators to tantivy
     parts += [f"+{_quoted(p)}" for p in parsed.phrases]
     parts += [f"+{_quoted(a)}" for a in parsed.authors]
     return " ".join(parts)

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from papersearch.dense import RowArray
-from papersearch.fusion import blend, rrf
+from papersearch.fusion import fuse
 from papersearch.query import ParsedQuery
 from papersearch.types import Filters, Mode
 
@@ -56,7 +56,7 @@ class Rankers:
             if index.embedder is None:
                 raise ValueError("dense search needs an embedder or a query vector")
             vector = index.embedder.embed_query(parsed.free_text)
-        mask = index.columns.mask(filters, parsed.categories)
+        mask = index.columns.mask(filters, parsed.categories, dense=True)
         check = None
         if parsed.has_constraints:
             constraint = index.lexical.build_query(parsed, Filters(), score=False)
@@ -87,8 +87,13 @@ class Rankers:
         pool = max(k, config.pool)
         lexical, count = self.lexical(parsed, filters, pool)
         dense = self.dense(parsed, filters, pool, vector)
-        if config.fusion == "blend":
-            rows, scores = blend([lexical, dense], [1.0, config.dense_weight])
-        else:
-            rows, scores = rrf([lexical, dense], config.rrf_k, [1.0, config.dense_weight])
+        rows, scores = fuse(
+            lexical,
+            dense,
+            config.fusion,
+            k=config.rrf_k,
+            dense_weight=config.dense_weight,
+            pin=config.strong_margin,
+            strong_dense_weight=config.strong_dense_weight,
+        )
         return rows, scores, max(len(rows), count), False

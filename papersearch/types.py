@@ -107,3 +107,5 @@ class Stats:
     dim: int
     generation: int
     bytes_on_disk: int
+    unembedded: int = 0
+    """Live papers found by keywords only, their vectors still to be computed."""

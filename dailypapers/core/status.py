@@ -36,6 +36,35 @@ def last_runs() -> dict[str, dict[str, Any]]:
     return runs
 
 
+def index_status() -> dict[str, Any]:
+    """The search index: papers in it, how many have vectors, how many wait for it."""
+    from dailypapers.search.keeper import get_index
+
+    pending = Paper.objects.needing_index().count()
+    try:
+        stats = get_index().stats()
+    except Exception as exc:  # a broken or unreadable index is reported, not raised
+        return {"pending": pending, "state": f"unreadable ({exc})"}
+    embedded = stats.documents - stats.unembedded
+    if stats.documents == 0:
+        state = "empty"
+    elif stats.unembedded:
+        share = 100 * embedded / stats.documents
+        state = (
+            f"{stats.documents:,} papers, {embedded:,} with vectors ({share:.0f}%, "
+            "embedding in the background)"
+        )
+    else:
+        state = f"{stats.documents:,} papers, all with vectors"
+    return {
+        "pending": pending,
+        "state": state,
+        "documents": stats.documents,
+        "embedded": embedded,
+        "bytes_on_disk": stats.bytes_on_disk,
+    }
+
+
 def collect_status() -> dict[str, Any]:
     db = settings.DATABASES["default"]
     return {
@@ -53,10 +82,7 @@ def collect_status() -> dict[str, Any]:
                 confirmed_at__isnull=False, unsubscribed_at__isnull=True
             ).count(),
         },
-        "index": {
-            "pending": Paper.objects.needing_index().count(),
-            "state": "no search index is built yet",
-        },
+        "index": index_status(),
         "sources": last_runs(),
         "schedule": {
             job.name: job.next_run_at.isoformat() for job in ScheduledJob.objects.order_by("name")

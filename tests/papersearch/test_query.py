@@ -27,3 +27,9 @@ def test_only_constraints_has_no_text() -> None:
     parsed = parse("author:hinton")
     assert not parsed.has_text and parsed.has_constraints and not parsed.is_empty
     assert parse("   ").is_empty
+
+
+def test_operator_words_are_plain_words(small_index) -> None:
+    for query in ("AND OR NOT", "' OR 1=1 --", "quantum AND", "IN TO"):
+        small_index.search(query, mode="lexical")
+    assert small_index.search("QUANTUM OR", mode="lexical").hits

@@ -1,0 +1,16 @@
+"""The JSON API (django-ninja): Hugging Face-compatible endpoints and our own.
+
+Its OpenAPI schema and interactive docs are at ``/api/docs``.
+"""
+
+from ninja import NinjaAPI
+
+from .search import router as search_router
+
+api = NinjaAPI(
+    title="Daily Papers API",
+    description="Hugging Face-compatible paper endpoints over an arXiv catalogue.",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+api.add_router("/papers", search_router)

@@ -1,0 +1,214 @@
+"""Keeps the search index in step with the catalogue.
+
+Each process opens the index once (``get_index``) and picks up what another process wrote
+with a cheap ``refresh``. The index job (``update_index``) works in two passes:
+
+1. every paper marked ``needs_index`` is added **keyword-first** (no embedding), so a bulk
+   import is searchable by words at once, and its flag is cleared;
+2. papers still without a vector are embedded in batches until the job's time is up; the job
+   then enqueues itself again, so embedding catches up in the background while hybrid search
+   uses whatever is embedded so far.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils.module_loading import import_string
+
+from dailypapers.catalog.models import Paper
+from papersearch import Document, Embedder, SearchIndex
+
+log = logging.getLogger(__name__)
+
+QUEUED_KEY = "search:update-index-queued"
+REFRESH_SECONDS = 2.0
+KEYWORD_BATCH = 5000
+DOCUMENT_FIELDS = (
+    "id",
+    "arxiv_id",
+    "title",
+    "abstract",
+    "author_names",
+    "categories",
+    "submitted",
+    "code_links",
+    "repo_url",
+    "changed_at",
+)
+
+
+class _Held:
+    """What this process keeps between requests: the open index and the model."""
+
+    lock = threading.Lock()
+    index: SearchIndex | None = None
+    checked = 0.0
+    embedder: Embedder | None = None
+
+
+def embedder() -> Embedder:
+    """The process's embedding model (loaded on first use, then kept)."""
+    if _Held.embedder is None:
+        _Held.embedder = import_string(settings.SEARCH_EMBEDDER)()
+    return _Held.embedder
+
+
+def get_index() -> SearchIndex:
+    """This process's index, refreshed when another process has written a newer state."""
+    with _Held.lock:
+        now = time.monotonic()
+        index = _Held.index
+        if index is None or str(index.path) != str(settings.SEARCH_INDEX_DIR):
+            index = _Held.index = SearchIndex.open(settings.SEARCH_INDEX_DIR, embedder())
+            _Held.checked = now
+        elif now - _Held.checked > REFRESH_SECONDS:
+            index.refresh()
+            _Held.checked = now
+        return index
+
+
+def forget_index() -> None:
+    """Drop this process's index and model (tests, or after the settings change)."""
+    with _Held.lock:
+        _Held.index = None
+        _Held.embedder = None
+
+
+def paper_document(paper: Paper) -> Document:
+    return Document(
+        id=paper.arxiv_id,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=tuple(paper.author_names or ()),
+        categories=tuple(paper.categories or ()),
+        date=paper.submitted.date() if paper.submitted else None,
+        has_code=paper.has_code,
+        votes=float(getattr(paper, "upvotes", 0) or 0),
+    )
+
+
+@dataclass
+class Progress:
+    """What one run of the keeper did."""
+
+    keyword_indexed: int = 0
+    embedded: int = 0
+    remaining: int = 0  # papers still without a vector when the run stopped
+
+
+def _clear_flags(seen: Sequence[tuple[int, datetime]]) -> None:
+    """Clear ``needs_index`` on papers not changed again since they were read."""
+    for lo in range(0, len(seen), 200):
+        part = seen[lo : lo + 200]
+        same = reduce(or_, (Q(pk=pk, changed_at=changed) for pk, changed in part))
+        Paper.objects.filter(same, needs_index=True).update(needs_index=False)
+
+
+def _pending_batches(size: int) -> Iterator[list[Paper]]:
+    last = 0
+    while True:
+        batch = list(
+            Paper.objects.needing_index()
+            .filter(pk__gt=last)
+            .order_by("pk")
+            .only(*DOCUMENT_FIELDS)[:size]
+        )
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def index_pending(
+    index: SearchIndex | None = None,
+    *,
+    embed_seconds: float | None = None,
+    report: Callable[[str, int, int], None] | None = None,
+) -> Progress:
+    """Take changed papers into the index keyword-first, then embed for ``embed_seconds``
+    (``None``: until every paper has a vector)."""
+    index = index or get_index()
+    done = Progress()
+    done.keyword_indexed = take_pending(index, report)
+    embedded, done.remaining, more = embed_pending(index, seconds=embed_seconds, report=report)
+    done.embedded = embedded
+    done.keyword_indexed += more
+    return done
+
+
+def take_pending(index: SearchIndex, report: Callable[[str, int, int], None] | None = None) -> int:
+    """Add every paper marked ``needs_index`` keyword-first; returns how many."""
+    taken = 0
+    pending = Paper.objects.needing_index().count()
+    for batch in _pending_batches(KEYWORD_BATCH):
+        index.add([paper_document(p) for p in batch], embed=False)
+        _clear_flags([(p.pk, p.changed_at) for p in batch])
+        taken += len(batch)
+        if report:
+            report("keywords", taken, pending)
+    return taken
+
+
+def embed_pending(
+    index: SearchIndex,
+    *,
+    seconds: float | None = None,
+    report: Callable[[str, int, int], None] | None = None,
+) -> tuple[int, int, int]:
+    """Compute vectors for papers indexed keyword-first, for about ``seconds`` (``None``:
+    all of them; 0 or less: none). Papers that arrive meanwhile are taken keyword-first
+    between batches, so a long catch-up never keeps them from keyword search.
+    Returns (embedded, remaining, taken keyword-first)."""
+    started = time.monotonic()
+    embedded = taken = 0
+    todo = index.stats().unembedded
+    while True:
+        ids = index.unembedded_ids(settings.SEARCH_EMBED_BATCH)
+        if not ids:
+            return embedded, 0, taken
+        if seconds is not None and (seconds <= 0 or time.monotonic() - started > seconds):
+            return embedded, index.stats().unembedded, taken
+        if embedded and Paper.objects.needing_index().exists():
+            taken += take_pending(index)
+        papers = {
+            p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=ids).only(*DOCUMENT_FIELDS)
+        }
+        gone = [i for i in ids if i not in papers]
+        if gone:  # no longer in the catalogue
+            index.delete(gone)
+        index.add([paper_document(papers[i]) for i in ids if i in papers])
+        embedded += len(ids) - len(gone)
+        if report:
+            report("vectors", embedded, todo)
+
+
+def on_papers_changed(sender: Any, arxiv_ids: Sequence[str] = (), **kwargs: Any) -> None:
+    """Papers were added or changed: make sure one index job is queued."""
+    schedule_update()
+
+
+def schedule_update() -> bool:
+    """Enqueue the index job unless one is already waiting; True when this call did."""
+    if not cache.add(QUEUED_KEY, True, timeout=max(settings.SEARCH_JOB_SECONDS * 2, 60)):
+        return False
+    from .tasks import update_index
+
+    try:
+        update_index.enqueue()
+    except Exception:
+        cache.delete(QUEUED_KEY)
+        log.exception("search: could not enqueue the index job")
+        return False
+    return True

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import time
+from argparse import ArgumentParser
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from dailypapers.catalog.models import Paper
+from dailypapers.core.progress import Progress
+from dailypapers.search import keeper
+from papersearch import Document, SearchIndex
+
+
+class Command(BaseCommand):
+    help = (
+        "Bring the search index up to date with the catalogue (--rebuild: build it afresh).\n\n"
+        "Without options: index new or changed papers (by keywords at once), then compute "
+        "the vectors still missing. The background job does the same a little at a time."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="build the whole index again from the catalogue (vectors already computed "
+            "for the same texts are kept), then switch to it in one step",
+        )
+        parser.add_argument(
+            "--keywords-only",
+            action="store_true",
+            help="compute no vectors now: leave them to the background job",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        if options["rebuild"]:
+            index = self._rebuild(embed=not options["keywords_only"])
+        else:
+            index = keeper.get_index()
+            bars: dict[str, Progress] = {}
+
+            def report(phase: str, done: int, total: int) -> None:
+                if phase not in bars:
+                    label = "keywords" if phase == "keywords" else "vectors"
+                    bars[phase] = Progress(label, total, unit="papers", stream=self.stderr)
+                bars[phase].set(done)
+
+            keeper.index_pending(
+                index, embed_seconds=0 if options["keywords_only"] else None, report=report
+            )
+            self._finish(bars)
+        stats = index.stats()
+        self.stdout.write(
+            f"search index: {stats.documents:,} papers, {stats.documents - stats.unembedded:,} "
+            f"with vectors, {stats.bytes_on_disk / 2**20:,.0f} MiB, "
+            f"{time.monotonic() - started:.0f} s"
+        )
+
+    def _finish(self, bars: dict[str, Progress]) -> None:
+        for bar in bars.values():
+            bar.close()
+            self.stderr.write(bar.line())
+
+    def _rebuild(self, *, embed: bool) -> SearchIndex:
+        since = timezone.now()
+        total = Paper.objects.count()
+        bars: dict[str, Progress] = {}
+
+        def progress(phase: str, done: int, of: int) -> None:
+            if phase not in bars:
+                bars[phase] = Progress(
+                    "papers" if phase == "documents" else "graph",
+                    of,
+                    unit="papers",
+                    stream=self.stderr,
+                )
+            bars[phase].set(done)
+
+        def documents() -> Iterator[Document]:
+            papers = Paper.objects.order_by("pk").only(*keeper.DOCUMENT_FIELDS)
+            for paper in papers.iterator(chunk_size=2000):
+                yield keeper.paper_document(paper)
+
+        index = SearchIndex.rebuild(
+            settings.SEARCH_INDEX_DIR,
+            documents(),
+            keeper.embedder(),
+            progress=progress,
+            total=total,
+            embed=embed,
+        )
+        self._finish(bars)
+        # Papers changed while the rebuild read the catalogue keep their flag for the next job.
+        Paper.objects.filter(needs_index=True, changed_at__lte=since).update(needs_index=False)
+        keeper.forget_index()
+        if index.stats().unembedded:
+            keeper.schedule_update()
+        return index

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .forms import MAX_PAGE, PER_PAGE, SearchForm
+from .services import index_state, search_papers
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    wanted = form.search_request()
+    page = search_papers(wanted)
+    number = wanted.offset // PER_PAGE + 1
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "state": index_state(),
+        "page_number": number,
+        "previous_page": number - 1 if number > 1 else None,
+        "next_page": (
+            number + 1 if number < MAX_PAGE and wanted.offset + PER_PAGE < page.total else None
+        ),
+        "query_string": params.urlencode(),
+        "has_query": bool(page.request.query.strip()),
+    }
+    template = "search/search.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#results"
+    return render(request, template, context)

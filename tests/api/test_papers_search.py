@@ -1,0 +1,57 @@
+"""`GET /api/papers/search`: Hugging Face's shape, read by huggingface_hub's PaperInfo."""
+
+import copy
+
+import pytest
+from huggingface_hub.hf_api import PaperInfo
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/papers/search"
+
+
+def test_shape_read_by_huggingface_hub(client, indexed):
+    answer = client.get(URL, {"q": "quantum error correction", "limit": 3})
+    assert answer.status_code == 200
+    entries = answer.json()
+    assert isinstance(entries, list) and len(entries) == 3
+    entry = entries[0]
+    paper = entry["paper"]
+    assert paper["id"] in indexed
+    assert {"id", "title", "summary", "authors", "publishedAt", "upvotes"} <= set(paper)
+    assert entry["title"] == paper["title"] and entry["summary"] == paper["summary"]
+    assert any(part["type"] == "highlight" for part in entry["highlightedTitle"])
+    assert "".join(p["text"] for p in entry["highlightedTitle"]) == paper["title"]
+    info = PaperInfo(**copy.deepcopy(entry))
+    assert info.id == paper["id"] and info.title == paper["title"]
+    assert info.authors and info.authors[0].name
+    assert info.published_at is not None and info.published_at.year == 2025
+
+
+def test_limit_and_query_bounds(client, indexed):
+    assert len(client.get(URL, {"q": "study", "limit": 120}).json()) == 12
+    assert len(client.get(URL, {"q": "study"}).json()) == 12
+    for bad in ({"limit": 121}, {"limit": 0}, {"limit": "x"}, {"q": "x" * 251}):
+        assert client.get(URL, {"q": "study", **bad}).status_code == 422
+    assert client.get(URL, {"q": "x" * 250}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["<script>alert(1)</script>", "' OR 1=1 --", '"', "-", "Schrödinger 🚀", ""]
+)
+def test_hostile_queries_answer_a_list(client, indexed, query):
+    answer = client.get(URL, {"q": query})
+    assert answer.status_code == 200
+    assert isinstance(answer.json(), list)
+
+
+def test_html_in_titles_comes_back_as_text(client, add_papers, search_settings):
+    from dailypapers.search import keeper
+
+    add_papers(1, title="Bounds for a < b & c > d in <i>graphs</i>")
+    keeper.index_pending()
+    entry = client.get(URL, {"q": "graphs bounds"}).json()[0]
+    assert entry["paper"]["title"] == "Bounds for a < b & c > d in <i>graphs</i>"
+    parts = entry["highlightedTitle"]
+    assert "".join(p["text"] for p in parts) == entry["paper"]["title"]
+    assert {"type": "highlight", "text": "graphs"} in parts

@@ -1,0 +1,93 @@
+"""The search page: results with highlights, filters, sorting, paging, htmx and plain forms."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(
+        r'<li class="search-result">\s*<h2><a href="https://arxiv.org/abs/([^"]+)"', html
+    )
+
+
+def test_results_with_highlights(client, indexed):
+    page = client.get("/search", {"q": "quantum surface codes"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    found = titles(html)
+    assert found and found[0] in indexed
+    assert "<b>Quantum</b>" in html or "<b>quantum</b>" in html
+    assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in html
+    assert 'hx-get="/search"' in html and "delay:300ms" in html
+
+
+def test_htmx_gets_only_the_results(client, indexed):
+    part = client.get("/search", {"q": "diffusion"}, headers={"HX-Request": "true"})
+    html = part.content.decode()
+    assert part.status_code == 200
+    assert "<form" not in html and "<html" not in html
+    assert titles(html)
+
+
+def test_filters(client, indexed):
+    html = client.get("/search", {"q": "study", "cat": "cs.CV"}).content.decode()
+    assert titles(html) and all(
+        int(i.split(".")[1]) % 6 == 1 for i in titles(html)
+    )  # the diffusion papers are the cs.CV ones
+    coded = titles(client.get("/search", {"q": "study", "code": "on"}).content.decode())
+    assert coded and all(int(i.split(".")[1]) % 4 == 0 for i in coded)
+    dated = titles(
+        client.get(
+            "/search", {"q": "study", "date_from": "2025-01-05", "date_to": "2025-01-06"}
+        ).content.decode()
+    )
+    assert sorted(dated) == ["2501.00004", "2501.00005"]
+
+
+def test_sort_by_date_and_browse_without_query(client, indexed):
+    html = client.get("/search", {"sort": "date"}).content.decode()
+    found = titles(html)
+    assert found[0] == "2501.00012" and len(found) == 12  # newest first, every paper
+    by_date = titles(client.get("/search", {"q": "study", "sort": "date"}).content.decode())
+    assert by_date[0] == "2501.00012"
+
+
+def test_paging(client, add_papers, search_settings):
+    from dailypapers.search import keeper
+
+    add_papers(45)
+    keeper.index_pending()
+    first = client.get("/search", {"sort": "date"}).content.decode()
+    second = client.get("/search", {"sort": "date", "page": "2"}).content.decode()
+    third = client.get("/search", {"sort": "date", "page": "3"}).content.decode()
+    assert len(titles(first)) == 20 and len(titles(second)) == 20 and len(titles(third)) == 5
+    assert not set(titles(first)) & set(titles(second))
+    assert 'rel="next" href="?sort=date&amp;page=2"' in first
+    assert 'rel="prev"' in third and 'rel="next"' not in third
+
+
+def test_no_match_gets_advice(client, indexed):
+    html = client.get("/search", {"q": "zzyzx", "cat": "hep-th"}).content.decode()
+    assert "No papers match" in html and "with these filters" in html
+    assert "Check the spelling" in html
+
+
+def test_progress_is_shown_while_embedding(client, add_papers, search_settings):
+    from dailypapers.search import keeper
+
+    add_papers(6)
+    keeper.index_pending(embed_seconds=0)
+    add_papers(2)
+    html = client.get("/search", {"q": "study"}).content.decode()
+    assert "2 new or changed papers waiting to be indexed" in html
+    assert "covers 0 of 6 papers so far" in html
+    assert titles(html)  # keyword results already
+
+
+def test_the_form_works_without_javascript(client, indexed):
+    html = client.get("/search").content.decode()
+    assert '<form class="search-form" method="get" action="/search"' in html
+    assert 'name="q"' in html and 'type="submit"' in html

@@ -1,0 +1,45 @@
+"""The background job: queued once when papers change, queued again while vectors remain."""
+
+import pytest
+from django.core.cache import cache
+from django_tasks import default_task_backend
+
+from dailypapers.catalog.models import Paper
+from dailypapers.search import keeper
+from dailypapers.search.tasks import update_index
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queue(search_settings):
+    cache.delete(keeper.QUEUED_KEY)
+    default_task_backend.clear()
+    yield default_task_backend
+    cache.delete(keeper.QUEUED_KEY)
+
+
+def queued(queue) -> list[str]:
+    return [r.task.name for r in queue.results]
+
+
+def test_changed_papers_queue_one_job(queue, add_papers, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        add_papers(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_papers(3)
+    assert queued(queue) == ["update_index"]
+
+
+def test_job_indexes_and_queues_itself_while_vectors_remain(queue, add_papers, settings):
+    settings.SEARCH_JOB_SECONDS = 0  # keywords only
+    add_papers(20)
+    assert update_index.call() == 20
+    assert Paper.objects.needing_index().count() == 0
+    assert keeper.get_index().stats().unembedded == 20
+    assert queued(queue) == ["update_index"]
+    cache.delete(keeper.QUEUED_KEY)
+    settings.SEARCH_JOB_SECONDS = 60
+    update_index.call()
+    assert keeper.get_index().stats().unembedded == 0
+    assert queued(queue) == ["update_index"]  # nothing left: not queued again
