@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from dailypapers.catalog.records import InvalidRecord, PaperRecord
 from dailypapers.catalog.upsert import AuthorCache, UpsertResult, upsert_papers
@@ -77,37 +76,14 @@ def ingest(
     transaction (not on a dry run), so what a source records beside the papers (announcements,
     daily entries) is committed with them.
     """
-    with bulk_writes():
-        return _ingest(
-            run,
-            items,
-            batch_size=batch_size,
-            dry_run=dry_run,
-            on_batch=on_batch,
-            after_upsert=after_upsert,
-        )
-
-
-@contextmanager
-def bulk_writes() -> Iterator[None]:
-    """On SQLite, a larger page cache and rarer WAL checkpoints while an import writes (both
-    put back afterwards); durability is unchanged: each batch still commits as usual."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (cache_size,) = cursor.fetchone()
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        (autocheckpoint,) = cursor.fetchone()
-        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB, as it is needed
-        cursor.execute("PRAGMA wal_autocheckpoint=20000")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size={int(cache_size)}")
-            cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
+    return _ingest(
+        run,
+        items,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        on_batch=on_batch,
+        after_upsert=after_upsert,
+    )
 
 
 def _ingest(
