@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import moderation
-from .models import Comment, DailyEntry, ModerationAction, Vote
+from .models import Comment, CommentRevision, DailyEntry, ModerationAction, Vote
 
 
 @admin.register(DailyEntry)
@@ -27,13 +27,30 @@ class DailyEntryAdmin(admin.ModelAdmin[DailyEntry]):
             moderation.set_entry_hidden(request.user, entry, False, "from the admin")  # type: ignore[arg-type]
 
 
+class CommentRevisionInline(admin.TabularInline[CommentRevision, Comment]):
+    """Earlier versions of a comment, oldest first; kept as they were, never changed."""
+
+    model = CommentRevision
+    fields = ("number", "written_at", "replaced_at", "body")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin[Comment]):
-    list_display = ("id", "paper", "author", "created_at", "hidden", "deleted_at")
+    list_display = ("id", "paper", "author", "created_at", "edited_at", "hidden", "deleted_at")
     list_filter = ("hidden",)
     raw_id_fields = ("paper", "author", "parent")
     search_fields = ("body", "author__username", "=paper__arxiv_id")
     readonly_fields = ("body", "body_html", "hidden", "deleted_at", "edited_at")
+    inlines = [CommentRevisionInline]
     actions = ["hide_comments", "show_comments"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:

@@ -1,4 +1,5 @@
-"""Comments: post, reply, edit and delete your own; the count on the entry follows."""
+"""Comments: post, reply, edit and delete your own; the count on the entry follows. An edit
+keeps the text it replaces as a CommentRevision, shown to the author and to moderators."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dailypapers.catalog.models import Paper
 
 from . import pagecache
 from .markup import render_markdown
-from .models import Comment, DailyEntry
+from .models import Comment, CommentRevision, DailyEntry
 
 
 class CommentRefused(Exception):
@@ -59,13 +60,33 @@ def can_edit(user: User, comment: Comment) -> bool:
 
 
 def edit_comment(user: User, comment: Comment, body: str) -> Comment:
+    """Replace the comment's text; the text it had is kept as its latest revision. Saving the
+    same text again changes nothing."""
     if not can_edit(user, comment) or is_suspended(user):
         raise CommentRefused("You can only edit your own comments.")
-    comment.body = _check_body(body)
-    comment.body_html = render_markdown(comment.body)
-    comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
-    pagecache.bump()
+    body = _check_body(body)
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if not can_edit(user, locked):
+            raise CommentRefused("You can only edit your own comments.")
+        if body != locked.body:
+            now = timezone.now()
+            CommentRevision.objects.create(
+                comment=locked,
+                number=locked.revisions.count() + 1,
+                body=locked.body,
+                body_html=locked.body_html,
+                written_at=locked.edited_at or locked.created_at,
+                replaced_at=now,
+            )
+            locked.body, locked.body_html, locked.edited_at = body, render_markdown(body), now
+            locked.save(update_fields=["body", "body_html", "edited_at"])
+            pagecache.bump()
+    comment.body, comment.body_html, comment.edited_at = (
+        locked.body,
+        locked.body_html,
+        locked.edited_at,
+    )
     return comment
 
 
@@ -84,12 +105,14 @@ def delete_comment(user: User, comment: Comment) -> None:
 class Node:
     comment: Comment
     children: list[Node] = field(default_factory=list)
+    revisions: list[CommentRevision] = field(default_factory=list)  # for those who may see them
 
 
-def thread(paper: Paper, *, everything: bool = False) -> list[Node]:
+def thread(paper: Paper, *, everything: bool = False, reader_id: int | None = None) -> list[Node]:
     """The paper's discussion as a tree, in one query. Hidden or deleted comments stay as
     placeholders when they have replies, so a thread keeps its shape; ``everything`` (for
-    moderators) keeps them all."""
+    moderators) keeps them all. Earlier versions of edited comments come along (one more
+    query) for moderators, and for ``reader_id``'s own comments."""
     comments = list(
         Comment.objects.filter(paper=paper).select_related("author").order_by("created_at", "id")
     )
@@ -99,6 +122,12 @@ def thread(paper: Paper, *, everything: bool = False) -> list[Node]:
         node = nodes[c.pk]
         parent = nodes.get(c.parent_id) if c.parent_id else None
         (parent.children if parent else roots).append(node)
+    if any(c.edited_at and (everything or c.author_id == reader_id) for c in comments):
+        revisions = CommentRevision.objects.filter(comment__paper=paper)
+        if not everything:
+            revisions = revisions.filter(comment__author_id=reader_id)
+        for revision in revisions.order_by("comment_id", "number"):
+            nodes[revision.comment_id].revisions.append(revision)
 
     def prune(items: list[Node]) -> list[Node]:
         kept = []

@@ -168,6 +168,33 @@ class Comment(models.Model):
         return not self.hidden and self.deleted_at is None
 
 
+class CommentRevision(models.Model):
+    """An earlier version of an edited comment: what it said until its author changed it.
+
+    Each edit keeps the text it replaces, so nothing a user wrote is lost; the comment itself
+    always holds the latest version."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField(help_text="1 for the text first posted, then 2, ...")
+    body = models.TextField(help_text="Markdown, as written.")
+    body_html = models.TextField(help_text="Rendered and sanitised.")
+    written_at = models.DateTimeField(help_text="When this version was posted or saved.")
+    replaced_at = models.DateTimeField(help_text="When its author replaced it.")
+
+    class Meta:
+        ordering = ("comment", "number")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "number"], name="one_revision_number"),
+            models.CheckConstraint(
+                condition=Q(replaced_at__gte=models.F("written_at")),
+                name="revision_replaced_after_written",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number} of comment {self.comment_id}"
+
+
 class ModerationAction(models.Model):
     """The audit trail: every moderation step, who took it, when and why."""
 

@@ -170,7 +170,7 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "paper": found,
         "entry": entry,
         "voted": bool(voted_paper_ids(request.user, [found.pk])),
-        "comments": thread(found, everything=moderator),
+        "comments": thread(found, everything=moderator, reader_id=request.user.pk),
         "moderator": moderator,
         "similar_template": _similar_template(),
     }

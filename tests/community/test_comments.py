@@ -62,7 +62,8 @@ def test_owner_edits_their_comment(client, cast):
     comment.refresh_from_db()
     assert comment.body_html == "<p>First, <em>fixed</em></p>\n"
     assert comment.edited_at is not None
-    assert "(edited)" in client.get(f"/papers/{entry.paper.arxiv_id}").content.decode()
+    page = client.get(f"/papers/{entry.paper.arxiv_id}").content.decode()
+    assert f'edited <time datetime="{comment.edited_at.isoformat()}">' in page
 
 
 def test_member_cannot_edit_or_delete_the_owners_comment(client, cast):
