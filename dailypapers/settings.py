@@ -270,6 +270,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_ADAPTER = "dailypapers.accounts.adapter.AccountAdapter"  # the site's name in emails
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if _https else "http"
 ACCOUNT_RATE_LIMITS = {
     "signup": env_str("DAILYPAPERS_RATE_SIGNUP", "20/h/ip"),

@@ -27,6 +27,11 @@ class Inbox:
         assert part is not None
         return str(part.get_content())
 
+    def html(self, message: EmailMessage) -> str:
+        part = message.get_body(preferencelist=("html",))
+        assert part is not None
+        return str(part.get_content())
+
     def link(self, message: EmailMessage, pattern: str) -> str:
         match = re.search(r"https?://[^/\s]+(" + pattern + r"[^\s]*)", self.text(message))
         assert match, self.text(message)
