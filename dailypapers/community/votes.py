@@ -1,4 +1,5 @@
-"""Upvotes: one per user and paper; the entry's count and trending score move with it."""
+"""Upvotes: one per user and paper; the entry's count and trending score move with it, and
+the search index is told (``votes_changed``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+
+from dailypapers.catalog.models import Paper
 
 from . import pagecache
 from .models import DailyEntry, Vote, hot_score
+from .signals import votes_changed
 
 
 class VoteRefused(Exception):
@@ -22,6 +27,7 @@ def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> boo
         locked = DailyEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.hidden:
             raise VoteRefused("This paper is no longer featured.")
+        before = locked.upvotes
         existing = Vote.objects.filter(user_id=user.pk, paper_id=locked.paper_id)
         has_vote = existing.exists()
         want = (not has_vote) if up is None else up
@@ -37,10 +43,32 @@ def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> boo
             existing.delete()
             locked.upvotes = max(0, locked.upvotes - 1)
         locked.hot = hot_score(locked.upvotes, locked.submitted_at)
-        DailyEntry.objects.filter(pk=locked.pk).update(upvotes=locked.upvotes, hot=locked.hot)
+        fields: dict[str, object] = {"upvotes": locked.upvotes, "hot": locked.hot}
+        if locked.upvotes != before:
+            fields["votes_changed"] = True
+            announce_votes_changed([locked.paper_id])
+        DailyEntry.objects.filter(pk=locked.pk).update(**fields)
         pagecache.bump()
     entry.upvotes, entry.hot = locked.upvotes, locked.hot
     return want
+
+
+def announce_votes_changed(paper_ids: list[int]) -> None:
+    """Tell the search index, once the transaction commits, that these papers' votes changed
+    (their entries are marked ``votes_changed`` in the same transaction)."""
+    transaction.on_commit(lambda: votes_changed.send(sender=DailyEntry, paper_ids=paper_ids))
+
+
+def with_upvotes(papers: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Papers with ``upvotes``: the votes their featured entry counts for in search (see
+    ``DailyEntry.listed_votes``), 0 for a paper never featured or unfeatured."""
+    return papers.annotate(
+        upvotes=Case(
+            When(daily_entry__hidden=False, then=F("daily_entry__upvotes")),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
 
 
 def voted_paper_ids(user: User | AnonymousUser, paper_ids: Iterable[int]) -> set[int]:

@@ -4,7 +4,9 @@ Each process opens the index once (``get_index``) and picks up what another proc
 with a cheap ``refresh``. The index job (``update_index``) works in two passes:
 
 1. every paper marked ``needs_index`` is added **keyword-first** (no embedding), so a bulk
-   import is searchable by words at once, and its flag is cleared;
+   import is searchable by words at once, and its flag is cleared; the vote counts of papers
+   whose featured entry is marked ``votes_changed`` are handed to ``SearchIndex.set_votes``
+   (for the "votes" sort), and their flags cleared;
 2. papers still without a vector are embedded in batches until the job's time is up; the job
    then enqueues itself again, so embedding catches up in the background while hybrid search
    uses whatever is embedded so far.
@@ -28,6 +30,8 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from dailypapers.catalog.models import Paper
+from dailypapers.community.models import DailyEntry
+from dailypapers.community.votes import with_upvotes
 from papersearch import Document, Embedder, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 QUEUED_KEY = "search:update-index-queued"
 REFRESH_SECONDS = 2.0
 KEYWORD_BATCH = 5000
+VOTES_BATCH = 5000
 DOCUMENT_FIELDS = (
     "id",
     "arxiv_id",
@@ -95,8 +100,15 @@ def paper_document(paper: Paper) -> Document:
         categories=tuple(paper.categories or ()),
         date=paper.submitted.date() if paper.submitted else None,
         has_code=paper.has_code,
-        votes=float(getattr(paper, "upvotes", 0) or 0),
+        votes=_votes_of(paper),
     )
+
+
+def _votes_of(paper: Paper) -> float | None:
+    """The paper's votes when it was loaded with them (``with_upvotes``); else ``None``, which
+    keeps the votes the index has."""
+    votes = getattr(paper, "upvotes", None)
+    return None if votes is None else float(votes)
 
 
 @dataclass
@@ -104,6 +116,7 @@ class Progress:
     """What one run of the keeper did."""
 
     keyword_indexed: int = 0
+    votes: int = 0  # papers whose vote count the index was given
     embedded: int = 0
     remaining: int = 0  # papers still without a vector when the run stopped
 
@@ -120,7 +133,7 @@ def _pending_batches(size: int) -> Iterator[list[Paper]]:
     last = 0
     while True:
         batch = list(
-            Paper.objects.needing_index()
+            with_upvotes(Paper.objects.needing_index())
             .filter(pk__gt=last)
             .order_by("pk")
             .only(*DOCUMENT_FIELDS)[:size]
@@ -142,6 +155,7 @@ def index_pending(
     index = index or get_index()
     done = Progress()
     done.keyword_indexed = take_pending(index, report)
+    done.votes = take_votes(index)
     embedded, done.remaining, more = embed_pending(index, seconds=embed_seconds, report=report)
     done.embedded = embedded
     done.keyword_indexed += more
@@ -159,6 +173,39 @@ def take_pending(index: SearchIndex, report: Callable[[str, int, int], None] | N
         if report:
             report("keywords", taken, pending)
     return taken
+
+
+def take_votes(index: SearchIndex) -> int:
+    """Give the index the votes of every paper whose entry is marked ``votes_changed``, and
+    clear the marks of entries whose votes did not change again meanwhile; returns how many.
+    A paper the index does not hold yet gets its votes when it is added (``with_upvotes``)."""
+    taken = last = 0
+    while True:
+        batch = list(
+            DailyEntry.objects.filter(votes_changed=True, pk__gt=last)
+            .order_by("pk")
+            .select_related("paper")
+            .only("id", "upvotes", "hidden", "paper__arxiv_id")[:VOTES_BATCH]
+        )
+        if not batch:
+            return taken
+        index.set_votes({e.paper.arxiv_id: float(e.listed_votes) for e in batch})
+        _clear_vote_marks([(e.pk, e.upvotes, e.hidden) for e in batch])
+        taken += len(batch)
+        last = batch[-1].pk
+
+
+def _clear_vote_marks(seen: Sequence[tuple[int, int, bool]]) -> None:
+    """Clear ``votes_changed`` on entries whose votes are still as they were read."""
+    for lo in range(0, len(seen), 200):
+        same = reduce(
+            or_, (Q(pk=pk, upvotes=up, hidden=hidden) for pk, up, hidden in seen[lo : lo + 200])
+        )
+        DailyEntry.objects.filter(same, votes_changed=True).update(votes_changed=False)
+
+
+def votes_pending() -> bool:
+    return DailyEntry.objects.filter(votes_changed=True).exists()
 
 
 def embed_pending(
@@ -182,6 +229,8 @@ def embed_pending(
             return embedded, index.stats().unembedded, taken
         if embedded and Paper.objects.needing_index().exists():
             taken += take_pending(index)
+        if embedded and votes_pending():
+            take_votes(index)
         papers = {
             p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=ids).only(*DOCUMENT_FIELDS)
         }
@@ -196,6 +245,11 @@ def embed_pending(
 
 def on_papers_changed(sender: Any, arxiv_ids: Sequence[str] = (), **kwargs: Any) -> None:
     """Papers were added or changed: make sure one index job is queued."""
+    schedule_update()
+
+
+def on_votes_changed(sender: Any, paper_ids: Sequence[int] = (), **kwargs: Any) -> None:
+    """Votes changed (the community app): make sure one index job is queued."""
     schedule_update()
 
 

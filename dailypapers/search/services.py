@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.utils.safestring import SafeString, mark_safe
 
 from dailypapers.catalog.models import Paper
+from dailypapers.community.votes import with_upvotes
 from papersearch import Filters, Mode, SearchIndex, Sort
 
 from . import keeper
@@ -69,12 +70,15 @@ def _snippet(text: str) -> SafeString | None:
 
 
 def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> SearchPage:
-    """One page of papers for a query (the search page and the API both call this)."""
+    """One page of papers for a query (the search page and the API both call this), each
+    paper with its ``upvotes``."""
     query, trimmed = clean_query(request.query)
     index = index or keeper.get_index()
     limit = max(0, min(request.limit, MAX_RESULTS - request.offset))
     found = index.search(query, request.filters(), request.sort, limit=limit, offset=request.offset)
-    papers = Paper.objects.in_bulk([hit.id for hit in found.hits], field_name="arxiv_id")
+    papers = with_upvotes(Paper.objects.all()).in_bulk(
+        [hit.id for hit in found.hits], field_name="arxiv_id"
+    )
     results = [
         Result(
             paper=papers[hit.id],

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from dailypapers.catalog.models import Paper
+from dailypapers.community.votes import with_upvotes
 from dailypapers.core.progress import Progress
 from dailypapers.search import keeper
 from papersearch import Document, SearchIndex
@@ -18,8 +19,9 @@ from papersearch import Document, SearchIndex
 class Command(BaseCommand):
     help = (
         "Bring the search index up to date with the catalogue (--rebuild: build it afresh).\n\n"
-        "Without options: index new or changed papers (by keywords at once), then compute "
-        "the vectors still missing. The background job does the same a little at a time."
+        "Without options: index new or changed papers (by keywords at once) and changed vote "
+        "counts, then compute the vectors still missing. The background job does the same a "
+        "little at a time."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -81,7 +83,7 @@ class Command(BaseCommand):
             bars[phase].set(done)
 
         def documents() -> Iterator[Document]:
-            papers = Paper.objects.order_by("pk").only(*keeper.DOCUMENT_FIELDS)
+            papers = with_upvotes(Paper.objects.order_by("pk").only(*keeper.DOCUMENT_FIELDS))
             for paper in papers.iterator(chunk_size=2000):
                 yield keeper.paper_document(paper)
 
