@@ -1,4 +1,4 @@
-"""A reader's whole day in Chromium: sign up, confirm, submit, upvote, comment, reply,
+"""A reader's whole day in Chromium: sign up, confirm, submit, upvote, comment, reply, edit,
 moderate; every page photographed at 390 and 1440 px and scanned for accessibility."""
 
 from __future__ import annotations
@@ -75,6 +75,19 @@ def test_sign_up_submit_vote_comment_reply_moderate(live_server, browser, inbox)
     page.get_by_role("button", name="Reply", exact=True).click()
     page.wait_for_selector(".replies .comment-body")
     assert Comment.objects.filter(parent=first).count() == 1
+
+    # edit the comment: it says "edited", and its author can open the earlier version
+    page.locator(f"#c{first.pk} > .comment-actions a", has_text="Edit").click()
+    page.get_by_label("Comment (Markdown and math)").fill("Is **this** right: $x_1 + y_3$?")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector(f"#c{first.pk} > .comment-head .edited")
+    history = page.locator(f"#c{first.pk} > details.history")
+    assert not history.locator(".revision").is_visible()
+    history.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert history.locator(".revision").is_visible()
+    assert "Version 1" in history.locator(".revision").inner_text()
+    assert history.locator(".revision annotation").text_content() == "x_1 + y_2"  # KaTeX's
     reader_state = context.storage_state()
     context.close()
 
@@ -128,5 +141,11 @@ def test_sign_up_submit_vote_comment_reply_moderate(live_server, browser, inbox)
         f"{url}/papers/{featured.paper.arxiv_id}",
         "paper-moderator",
         storage_state=moderator_state,
+    )
+    problems += shoot(
+        browser,
+        f"{url}/papers/{featured.paper.arxiv_id}",
+        "paper-author",
+        storage_state=reader_state,
     )
     assert problems == []
