@@ -19,8 +19,8 @@ CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z-]+)?$")
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, strip=True, label="Search")
     cat = forms.CharField(required=False, label="Categories")
-    date_from = forms.DateField(required=False, label="From")
-    date_to = forms.DateField(required=False, label="To")
+    date_from = forms.DateField(required=False, label="Submitted from")
+    date_to = forms.DateField(required=False, label="Submitted until")
     code = forms.BooleanField(required=False, label="Has code")
     sort = forms.ChoiceField(
         required=False,

@@ -107,3 +107,7 @@ def shoot(browser, url: str, name: str, *, storage_state=None) -> list[dict]:
                 ]
             context.close()
     return problems
+
+
+# A search index of its own, with the word-vector stand-in for the model (as tests/search).
+from tests.search.conftest import add_papers, search_settings  # noqa: E402, F401
