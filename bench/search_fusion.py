@@ -1,19 +1,21 @@
-"""Fusion settings side by side, on lists computed once per query.
+"""Fusion settings side by side: every setting scored on every set in one run.
 
-    python bench/search_fusion.py
+    python bench/search_fusion.py [--known-items 500]
 
-For every query of cranfield, cacm, arxiv-dev and the known-item sets (titles and abstract
-sentences of 500 random papers of the 142k corpus), the lexical and dense top 100 are
-computed once (cached in bench/out/fusion-lists.pkl); then each fusion setting is scored on
-every set from those same lists: nDCG@10 (arxiv-dev: unjudged as 0 and condensed) and MRR@10.
+For each setting of the hybrid ranker (reciprocal rank fusion k and dense weight, or a
+min-max blend; the strong-match margin; the verbatim rule), the queries of cranfield, cacm,
+arxiv-dev and the known-item sets (titles and abstract sentences of random papers of the
+142k corpus) are run through ``SearchIndex.search`` with query vectors computed once, and
+scored: nDCG@10 (arxiv-dev: unjudged as 0 / condensed) and MRR@10.
 Run bench/search_quality.py first: it builds the indexes this reads.
 """
 
 from __future__ import annotations
 
-import pickle
+import argparse
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,81 +24,80 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import DATA, OUT, read_jsonl, read_qrels, snapshot_papers
 from bench.search_quality import middle_sentence, ndcg
-from papersearch import Filters, MiniLMEmbedder, SearchIndex
-from papersearch.fusion import fuse
-from papersearch.query import parse
-
-DEPTH = 100
+from papersearch import IndexConfig, MiniLMEmbedder, SearchIndex
 
 
-def lists(index: SearchIndex, texts: list[str], vectors: np.ndarray) -> list[tuple]:
-    out = []
-    for text, vector in zip(texts, vectors, strict=True):
-        parsed = parse(text)
-        lexical, _ = index._rankers.lexical(parsed, Filters(), DEPTH)
-        dense = index._rankers.dense(parsed, Filters(), DEPTH, vector)
-        out.append((lexical, dense))
-    return out
+def settings() -> list[tuple[str, IndexConfig]]:
+    base = IndexConfig()
+    plans = [("default", base)]
+    fusions = {
+        "rrf k=60": {"fusion": "rrf", "rrf_k": 60.0, "dense_weight": 1.0},
+        "rrf k=20": {"fusion": "rrf", "rrf_k": 20.0, "dense_weight": 1.0},
+        "rrf k=20 wd=2": {"fusion": "rrf", "rrf_k": 20.0, "dense_weight": 2.0},
+        "blend 1.0": {"fusion": "blend", "dense_weight": 1.0},
+        "blend 1.5": {"fusion": "blend", "dense_weight": 1.5},
+    }
+    for name, fusion in fusions.items():
+        for margin in (0.0, 1.3):
+            for words in (0, 4, 6):
+                plans.append(
+                    (
+                        f"{name} strong={margin} verbatim={words}",
+                        replace(
+                            base,
+                            **fusion,  # type: ignore[arg-type]
+                            strong_margin=margin,
+                            verbatim_words=words or base.verbatim_words,
+                            verbatim_depth=base.verbatim_depth if words else 0,
+                        ),
+                    )
+                )
+    return plans
 
 
-def collect(embedder: MiniLMEmbedder) -> dict[str, dict]:
+def collect(embedder: MiniLMEmbedder, known: int) -> dict[str, dict]:
     sets: dict[str, dict] = {}
-    for name in ("cranfield", "cacm"):
+    for name in ("cranfield", "cacm", "arxiv-dev"):
         folder = DATA / "ir" / name
-        index = SearchIndex.open(OUT / f"{name}.index", embedder)
         qrels = read_qrels(folder / "qrels.tsv")
         queries = [q for q in read_jsonl(folder / "queries.jsonl") if q["_id"] in qrels]
         texts = [q["text"] for q in queries]
         sets[name] = {
-            "kind": "ndcg",
-            "ids": index,
-            "lists": lists(index, texts, embedder.embed(texts)),
+            "index": OUT / ("arxiv-142k.index" if name == "arxiv-dev" else f"{name}.index"),
+            "texts": texts,
+            "vectors": embedder.embed(texts),
             "qrels": [qrels[q["_id"]] for q in queries],
         }
-    index = SearchIndex.open(OUT / "arxiv-142k.index", embedder)
-    folder = DATA / "ir" / "arxiv-dev"
-    qrels = read_qrels(folder / "qrels.tsv")
-    queries = [q for q in read_jsonl(folder / "queries.jsonl") if q["_id"] in qrels]
-    texts = [q["text"] for q in queries]
-    sets["arxiv-dev"] = {
-        "kind": "ndcg",
-        "lists": lists(index, texts, embedder.embed(texts)),
-        "qrels": [qrels[q["_id"]] for q in queries],
-    }
     rng = np.random.default_rng(7)
     papers = list(snapshot_papers())
-    picks = [papers[i] for i in rng.choice(len(papers), size=500, replace=False)]
+    picks = [papers[i] for i in rng.choice(len(papers), size=known, replace=False)]
     split = re.compile(r"(?<=[.!?])\s+")
     for kind, texts in (
         ("known-item title", [p.title for p in picks]),
         ("known-item sentence", [middle_sentence(p, split) for p in picks]),
     ):
         sets[kind] = {
-            "kind": "mrr",
-            "lists": lists(index, texts, embedder.embed(texts)),
+            "index": OUT / "arxiv-142k.index",
+            "texts": texts,
+            "vectors": embedder.embed(texts),
             "target": [p.id for p in picks],
         }
-    for name in list(sets):
-        index = SearchIndex.open(
-            OUT / (f"{name}.index" if name in ("cranfield", "cacm") else "arxiv-142k.index")
-        )
-        sets[name]["lists"] = [
-            tuple((index.id_of(rows.tolist()), scores.astype(np.float64)) for rows, scores in pair)
-            for pair in sets[name]["lists"]
-        ]
-        sets[name].pop("ids", None)
     return sets
 
 
-def score(data: dict, ranked: list[list[str]]) -> str:
-    if data["kind"] == "mrr":
+def score(name: str, data: dict, index: SearchIndex, mode: str) -> str:
+    ranked = [
+        [h.id for h in index.search(t, mode=mode, limit=100, highlight=False, query_vector=v).hits]
+        for t, v in zip(data["texts"], data["vectors"], strict=True)
+    ]
+    if "target" in data:
         rr = [
             1 / (r[:10].index(t) + 1) if t in r[:10] else 0.0
             for r, t in zip(ranked, data["target"], strict=True)
         ]
         return f"{np.mean(rr):.3f}"
     plain = np.mean([ndcg(r, q) for r, q in zip(ranked, data["qrels"], strict=True)])
-    if "arxiv" not in str(data.get("name", "")):
+    if name != "arxiv-dev":
         return f"{plain:.3f}"
     condensed = np.mean(
         [ndcg([d for d in r if d in q], q) for r, q in zip(ranked, data["qrels"], strict=True)]
@@ -104,61 +105,21 @@ def score(data: dict, ranked: list[list[str]]) -> str:
     return f"{plain:.3f}/{condensed:.3f}"
 
 
-def run(data: dict, how: str, **kw: float) -> list[list[str]]:
-    ranked = []
-    for (lex_ids, lex_s), (den_ids, den_s) in data["lists"]:
-        if how == "lexical":
-            ranked.append(lex_ids)
-            continue
-        if how == "dense":
-            ranked.append(den_ids)
-            continue
-        ids = sorted(set(lex_ids) | set(den_ids))
-        pos = {d: i for i, d in enumerate(ids)}
-        lex = (np.asarray([pos[d] for d in lex_ids], np.int64), np.asarray(lex_s, np.float32))
-        den = (np.asarray([pos[d] for d in den_ids], np.int64), np.asarray(den_s, np.float32))
-        rows, _ = fuse(lex, den, how, **kw)
-        ranked.append([ids[r] for r in rows.tolist()])
-    return ranked
-
-
 def main() -> None:
-    cache = OUT / "fusion-lists.pkl"
-    if cache.exists():
-        sets = pickle.loads(cache.read_bytes())  # noqa: S301 (our own cache file)
-    else:
-        sets = collect(MiniLMEmbedder())
-        cache.write_bytes(pickle.dumps(sets))
-    for name, data in sets.items():
-        data["name"] = name
-    plans: list[tuple[str, str, dict]] = [
-        ("lexical", "lexical", {}),
-        ("dense", "dense", {}),
-        ("rrf k=60 (before)", "rrf", {"k": 60, "dense_weight": 1.0}),
-    ]
-    for k in (20, 60):
-        for w in (3.0, 5.0, 8.0):
-            for margin in (0.0, 1.1, 1.2):
-                plans.append(
-                    (
-                        f"rrf k={k} wd={w} pin={margin}",
-                        "rrf",
-                        {"k": k, "dense_weight": w, "pin": margin},
-                    )
-                )
-            for margin in (1.05, 1.1, 1.2, 1.3):
-                for sw in (0.3, 0.5):
-                    plans.append(
-                        (
-                            f"rrf k={k} wd={w} strong={margin}:{sw}",
-                            "rrf",
-                            {"k": k, "dense_weight": w, "pin": margin, "strong_dense_weight": sw},
-                        )
-                    )
-    header = f"{'setting':<28}" + "".join(f"{n:>22}" for n in sets)
-    print(header)
-    for label, how, kw in plans:
-        row = f"{label:<28}" + "".join(f"{score(d, run(d, how, **kw)):>22}" for d in sets.values())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--known-items", type=int, default=500)
+    args = parser.parse_args()
+    sets = collect(MiniLMEmbedder(), args.known_items)
+    indexes = {path: SearchIndex.open(path) for path in {d["index"] for d in sets.values()}}
+    plans = [("lexical", "lexical", IndexConfig()), ("dense", "dense", IndexConfig())]
+    plans += [(label, "hybrid", config) for label, config in settings()]
+    print(f"{'setting':<40}" + "".join(f"{n:>22}" for n in sets))
+    for label, mode, config in plans:
+        row = f"{label:<40}"
+        for name, data in sets.items():
+            index = indexes[data["index"]]
+            index.config = config
+            row += f"{score(name, data, index, mode):>22}"
         print(row, flush=True)
 
 

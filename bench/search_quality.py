@@ -52,9 +52,14 @@ def variants(base: IndexConfig) -> dict[str, IndexConfig]:
     return {
         "hybrid (default)": base,
         "hybrid rrf k=60": replace(
-            base, fusion="rrf", rrf_k=60.0, dense_weight=1.0, strong_margin=0.0
+            base, fusion="rrf", rrf_k=60.0, dense_weight=1.0, strong_margin=0.0, verbatim_depth=0
         ),
-        "hybrid blend 1.0": replace(base, fusion="blend", dense_weight=1.0, strong_margin=0.0),
+        "hybrid blend 1.0": replace(
+            base, fusion="blend", dense_weight=1.0, strong_margin=0.0, verbatim_depth=0
+        ),
+        "hybrid rrf k=20": replace(
+            base, fusion="rrf", rrf_k=20.0, dense_weight=1.0, strong_margin=0.0, verbatim_depth=0
+        ),
     }
 
 

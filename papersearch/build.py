@@ -33,21 +33,36 @@ def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
 class _Cache:
     """Vectors an existing index already holds, keyed by (model, text) hash."""
 
-    def __init__(self, old: SearchIndex | None) -> None:
-        self.old = old
+    def __init__(
+        self, hashes: npt.NDArray[np.uint64] | None, vectors: npt.NDArray[np.float16] | None
+    ) -> None:
+        self.vectors = vectors
         self.sorted: npt.NDArray[np.uint64] | None = None
         self.order: npt.NDArray[np.int64] | None = None
-        if old is not None and len(old.hashes):
-            self.order = np.argsort(old.hashes, kind="stable")
-            self.sorted = np.asarray(old.hashes)[self.order]
+        if hashes is not None and len(hashes):
+            self.order = np.argsort(hashes, kind="stable")
+            self.sorted = np.asarray(hashes)[self.order]
+
+    @classmethod
+    def of_files(cls, path: Path, manifest: dict[str, Any], model: str) -> _Cache:
+        """The vectors of an index in an older format (its row files have not changed)."""
+        if manifest.get("model") != model:
+            return cls(None, None)
+        files, rows, dim = manifest["files"], int(manifest["rows"]), int(manifest["dim"])
+        try:
+            hashes = storage.map_rows(path / files["hashes"], np.uint64, rows)
+            vectors = storage.map_rows(path / files["vectors"], np.float16, rows, dim)
+        except (KeyError, OSError, ValueError):
+            return cls(None, None)
+        return cls(hashes, vectors)
 
     def lookup(self, hashes: npt.NDArray[np.uint64], out: npt.NDArray[np.float32]) -> Any:
-        if self.old is None or self.sorted is None or self.order is None:
+        if self.vectors is None or self.sorted is None or self.order is None:
             return np.zeros(len(hashes), dtype=np.bool_)
         pos = np.minimum(np.searchsorted(self.sorted, hashes), len(self.sorted) - 1)
-        known: npt.NDArray[np.bool_] = self.sorted[pos] == hashes
+        known: npt.NDArray[np.bool_] = (self.sorted[pos] == hashes) & (hashes != 0)
         for i in np.flatnonzero(known).tolist():
-            out[i] = self.old.vectors[int(self.order[pos[i]])]
+            out[i] = self.vectors[int(self.order[pos[i]])]
         return known
 
 
@@ -66,10 +81,14 @@ def rebuild(
 ) -> SearchIndex:
     path.mkdir(parents=True, exist_ok=True)
     with storage.WriteLock(path):
-        manifest = storage.read_manifest(path)
-        old = cls(path, embedder, config) if manifest is not None else None
-        model = old.model_name if old else (embedder.model_name if embedder else MODEL_NAME)
-        dim = old.dim if old else (embedder.dim if embedder else DIM)
+        manifest = storage.read_manifest(path, any_format=True)
+        current_format = manifest is not None and manifest["format"] == storage.FORMAT_VERSION
+        old = cls(path, embedder, config) if current_format else None
+        if manifest is not None:  # the vectors' model and size stay what the index has
+            model, dim = str(manifest["model"]), int(manifest["dim"])
+        else:
+            model = embedder.model_name if embedder else MODEL_NAME
+            dim = embedder.dim if embedder else DIM
         epoch = int(manifest["epoch"]) + 1 if manifest else 1
         generation = int(manifest["generation"]) + 1 if manifest else 1
         files = {
@@ -85,7 +104,12 @@ def rebuild(
         for name in set(files.values()) - current:  # leftovers of a crashed rebuild
             storage.remove(path / name)
         given = None if vectors is None else np.asarray(vectors)
-        cache = _Cache(old)
+        if old is not None:
+            cache = _Cache(old.hashes, old.vectors)
+        elif manifest is not None:  # an older format: only its vectors are of use
+            cache = _Cache.of_files(path, manifest, model)
+        else:
+            cache = _Cache(None, None)
         lexical = LexicalIndex(path / files["lexical"], create=True)
         columns = Columns.empty()
         sizes = {"ids": 0, "hashes": 0, "vectors": 0}
@@ -158,6 +182,6 @@ def rebuild(
             "files": files,
         }
         storage.write_manifest(path, new_manifest)
-        del old, stored
+        del old, stored, cache
         storage.collect_garbage(path, storage.referenced(new_manifest))
     return cls(path, embedder, config)

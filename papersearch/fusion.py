@@ -70,6 +70,18 @@ def pin_first(fused: tuple[RowArray, FloatArray], row: int) -> tuple[RowArray, F
     return new_rows, new_scores
 
 
+def pin_rows(fused: tuple[RowArray, FloatArray], first: RowArray) -> tuple[RowArray, FloatArray]:
+    """``first`` (in its order) ahead of every other row of ``fused``."""
+    rows, scores = fused
+    rest = ~np.isin(rows, first)
+    top = float(scores[0]) if len(scores) else 0.0
+    lead = top + np.arange(len(first), 0, -1, dtype=np.float32) * 1e-6
+    return (
+        np.concatenate([first, rows[rest]]).astype(np.int64),
+        np.concatenate([lead, scores[rest]]).astype(np.float32),
+    )
+
+
 def fuse(
     lexical: tuple[RowArray, FloatArray],
     dense: tuple[RowArray, FloatArray],

@@ -38,9 +38,11 @@ class IndexConfig:
     pool: int = 100
     fusion: str = "rrf"
     rrf_k: float = 20.0
-    dense_weight: float = 3.0
-    strong_margin: float = 1.05
+    dense_weight: float = 1.0
+    strong_margin: float = 1.3
     strong_dense_weight: float | None = 0.3
+    verbatim_words: int = 6  # a query this long found word for word in a paper puts it first
+    verbatim_depth: int = 10  # among the lexical top this many (0: off)
     sort_pool: int = 1000
 
 

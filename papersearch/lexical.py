@@ -1,5 +1,13 @@
 """BM25 over title (boosted), abstract and authors, with tantivy.
 
+Words are matched as written (lower-cased, no stemming): stemming conflates words that
+scientific text keeps apart ("generation" and "general", "universal" and "university") and
+measurably hurts ranking (docs/search.md). Title and abstract are scored as one field, the
+title written twice, so the title weighs double within one set of BM25 statistics; scoring
+them as separate fields with a boost lets titles that merely repeat a query word outrank
+papers about it. The stored ``title`` and ``abstract`` fields are indexed without
+frequencies or positions, only so that snippets can find the query's words in them.
+
 Every tantivy document carries its ``row`` in the index's row files; the row is the only link
 between the two sides. Filters are query clauses with a zero score, so they act inside the
 search and never change a ranking.
@@ -18,9 +26,10 @@ import tantivy
 from papersearch.query import ParsedQuery, tantivy_constraints, tantivy_exclusions, tantivy_text
 from papersearch.types import Document, Filters
 
-TITLE_BOOST = 2.0
-AUTHORS_BOOST = 1.0
-TEXT_FIELDS = ["title", "abstract", "authors"]
+TITLE_REPEAT = 2
+AUTHORS_BOOST = 0.2  # names count, but a word that is also a surname weighs little
+TEXT_FIELDS = ["text", "authors"]
+SNIPPET_FIELDS = ["title", "abstract"]
 NO_DATE = -(2**31)
 EPOCH = dt.date(1970, 1, 1)
 WRITER_HEAP = 128_000_000
@@ -44,8 +53,9 @@ def category_terms(categories: Sequence[str]) -> list[str]:
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("row", stored=True, indexed=True, fast=True)
-    builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
-    builder.add_text_field("abstract", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("text", stored=False, tokenizer_name="default")
+    builder.add_text_field("title", stored=True, tokenizer_name="default", index_option="basic")
+    builder.add_text_field("abstract", stored=True, tokenizer_name="default", index_option="basic")
     builder.add_text_field("authors", stored=True, tokenizer_name="default")
     builder.add_text_field("cat", stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("date", indexed=True, fast=True)
@@ -76,6 +86,9 @@ class LexicalIndex:
         for row, doc in zip(rows, docs, strict=True):
             document = tantivy.Document()
             document.add_unsigned("row", int(row))
+            for _ in range(TITLE_REPEAT):
+                document.add_text("text", doc.title)
+            document.add_text("text", doc.abstract)
             document.add_text("title", doc.title)
             document.add_text("abstract", doc.abstract)
             document.add_text("authors", ", ".join(doc.authors))
@@ -124,12 +137,8 @@ class LexicalIndex:
     def num_docs(self) -> int:
         return int(self.index.searcher().num_docs)
 
-    def _parse(self, text: str) -> tantivy.Query:
-        return self.index.parse_query(
-            text,
-            TEXT_FIELDS,
-            field_boosts={"title": TITLE_BOOST, "authors": AUTHORS_BOOST},
-        )
+    def _parse(self, text: str, fields: list[str] = TEXT_FIELDS) -> tantivy.Query:
+        return self.index.parse_query(text, fields, field_boosts={"authors": AUTHORS_BOOST})
 
     def filter_clauses(
         self, filters: Filters, categories: Sequence[str]
@@ -217,7 +226,7 @@ class LexicalIndex:
         text = " ".join([*parsed.words, *parsed.phrases]).lower()
         generators: dict[str, tantivy.SnippetGenerator] = {}
         if text:
-            terms = self._parse(text)
+            terms = self._parse(text, SNIPPET_FIELDS)
             for field, chars in (("title", 400), ("abstract", 300)):
                 generator = tantivy.SnippetGenerator.create(searcher, terms, self.schema, field)
                 generator.set_max_num_chars(chars)

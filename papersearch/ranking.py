@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from papersearch.dense import RowArray
-from papersearch.fusion import fuse
+from papersearch.fusion import fuse, pin_rows
 from papersearch.query import ParsedQuery
 from papersearch.types import Filters, Mode
 
@@ -96,4 +96,20 @@ class Rankers:
             pin=config.strong_margin,
             strong_dense_weight=config.strong_dense_weight,
         )
+        verbatim = self.verbatim(parsed, lexical[0])
+        if len(verbatim):
+            rows, scores = pin_rows((rows, scores), verbatim)
         return rows, scores, max(len(rows), count), False
+
+    def verbatim(self, parsed: ParsedQuery, lexical_rows: RowArray) -> RowArray:
+        """Lexical top rows holding the query's words in the query's order (a pasted title
+        or sentence): a reader who types that many words in that order means that paper."""
+        config = self.index.config
+        words = parsed.words
+        if config.verbatim_depth <= 0 or len(words) < config.verbatim_words:
+            return lexical_rows[:0]
+        top = lexical_rows[: config.verbatim_depth]
+        phrase = ParsedQuery(phrases=(" ".join(words),))
+        query = self.index.lexical.build_query(phrase, Filters(), score=False)
+        found = self.index.lexical.matching_rows(query, top.tolist())
+        return top[np.isin(top, np.fromiter(found, dtype=np.int64, count=len(found)))]

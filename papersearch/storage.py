@@ -21,7 +21,20 @@ import numpy as np
 import numpy.typing as npt
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+# 2: title and abstract scored as one unstemmed field (1: stemmed, separate fields)
+FORMAT_VERSION = 2
+
+
+class IndexFormatError(ValueError):
+    """The index on disk was written in another format: rebuild it (vectors are reused)."""
+
+    def __init__(self, path: Path, found: object) -> None:
+        super().__init__(
+            f"the search index in {path.parent} is in format {found!r}, this version reads "
+            f"format {FORMAT_VERSION}: rebuild it (`dailypapers index --rebuild`; the vectors "
+            "already computed are reused)"
+        )
+        self.found = found
 
 
 def fsync_file(path: Path) -> None:
@@ -95,13 +108,15 @@ def map_rows(path: Path, dtype: npt.DTypeLike, rows: int, width: int | None = No
     return np.memmap(path, dtype=dtype, mode="r", shape=shape)
 
 
-def read_manifest(directory: Path) -> dict[str, Any] | None:
+def read_manifest(directory: Path, *, any_format: bool = False) -> dict[str, Any] | None:
+    """The current manifest, or None when there is no index; ``IndexFormatError`` when it is
+    in another format, unless ``any_format`` (a rebuild reads an old index's vectors)."""
     path = directory / MANIFEST
     if not path.exists():
         return None
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT_VERSION:
-        raise ValueError(f"unsupported index format {manifest.get('format')!r} in {path}")
+    if manifest.get("format") != FORMAT_VERSION and not any_format:
+        raise IndexFormatError(path, manifest.get("format"))
     return manifest
 
 

@@ -8,9 +8,11 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 from pydantic import Field
 
 from dailypapers.catalog.models import Paper
+from dailypapers.search.keeper import SearchUnavailable
 from dailypapers.search.services import MAX_QUERY_CHARS, SearchRequest, search_papers
 
 router = Router(tags=["papers"])
@@ -95,7 +97,10 @@ def paper_out(paper: Paper) -> PaperOut:
 @router.get("/search", response=list[SearchEntry], summary="Search papers")
 def search(request: HttpRequest, params: Query[SearchParams]) -> list[SearchEntry]:
     """Papers matching ``q``, best first (Hugging Face's ``/api/papers/search``)."""
-    page = search_papers(SearchRequest(query=params.q, limit=params.limit))
+    try:
+        page = search_papers(SearchRequest(query=params.q, limit=params.limit))
+    except SearchUnavailable as exc:
+        raise HttpError(503, "the search index is being rebuilt; try again soon") from exc
     return [
         SearchEntry(
             paper=paper_out(r.paper),

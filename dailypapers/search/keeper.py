@@ -27,12 +27,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from dailypapers.catalog.models import Paper
 from dailypapers.community.models import DailyEntry
 from dailypapers.community.votes import with_upvotes
 from papersearch import Document, Embedder, SearchIndex
+from papersearch.storage import IndexFormatError
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +72,23 @@ def embedder() -> Embedder:
     return _Held.embedder
 
 
+class SearchUnavailable(Exception):
+    """The index cannot be used now (written by an older version: the index job rebuilds it)."""
+
+
 def get_index() -> SearchIndex:
     """This process's index, refreshed when another process has written a newer state."""
     with _Held.lock:
         now = time.monotonic()
         index = _Held.index
         if index is None or str(index.path) != str(settings.SEARCH_INDEX_DIR):
-            index = _Held.index = SearchIndex.open(settings.SEARCH_INDEX_DIR, embedder())
+            try:
+                index = SearchIndex.open(settings.SEARCH_INDEX_DIR, embedder())
+            except IndexFormatError as exc:
+                log.warning("search: %s; the index job rebuilds it now", exc)
+                schedule_update()
+                raise SearchUnavailable(str(exc)) from exc
+            _Held.index = index
             _Held.checked = now
         elif now - _Held.checked > REFRESH_SECONDS:
             index.refresh()
@@ -151,8 +163,13 @@ def index_pending(
     report: Callable[[str, int, int], None] | None = None,
 ) -> Progress:
     """Take changed papers into the index keyword-first, then embed for ``embed_seconds``
-    (``None``: until every paper has a vector)."""
-    index = index or get_index()
+    (``None``: until every paper has a vector). An index in an older format is first
+    rebuilt keyword-first (its vectors are reused)."""
+    if index is None:
+        try:
+            index = get_index()
+        except SearchUnavailable:
+            index = rebuild(embed=False, progress=_rebuild_report(report))
     done = Progress()
     done.keyword_indexed = take_pending(index, report)
     done.votes = take_votes(index)
@@ -241,6 +258,52 @@ def embed_pending(
         embedded += len(ids) - len(gone)
         if report:
             report("vectors", embedded, todo)
+
+
+def _rebuild_report(
+    report: Callable[[str, int, int], None] | None,
+) -> Callable[[str, int, int], None] | None:
+    if report is None:
+        return None
+
+    def progress(phase: str, done: int, total: int) -> None:
+        report("rebuild" if phase == "documents" else phase, done, total)
+
+    return progress
+
+
+def rebuild(
+    *, embed: bool = True, progress: Callable[[str, int, int], None] | None = None
+) -> SearchIndex:
+    """Build the whole index again from the catalogue and switch to it in one step.
+
+    Vectors the old index holds for the same texts are reused (also from an index in an
+    older format); with ``embed=False`` the others are left to the index job. Papers that
+    change while the catalogue is read keep their ``needs_index`` flag for the next job.
+    """
+    since = timezone.now()
+    total = Paper.objects.count()
+
+    def documents() -> Iterator[Document]:
+        papers = with_upvotes(Paper.objects.order_by("pk").only(*DOCUMENT_FIELDS))
+        for paper in papers.iterator(chunk_size=2000):
+            yield paper_document(paper)
+
+    index = SearchIndex.rebuild(
+        settings.SEARCH_INDEX_DIR,
+        documents(),
+        embedder(),
+        progress=progress,
+        total=total,
+        embed=embed,
+    )
+    Paper.objects.filter(needs_index=True, changed_at__lte=since).update(needs_index=False)
+    with _Held.lock:
+        _Held.index = index
+        _Held.checked = time.monotonic()
+    if index.stats().unembedded:
+        schedule_update()
+    return index
 
 
 def on_papers_changed(sender: Any, arxiv_ids: Sequence[str] = (), **kwargs: Any) -> None:

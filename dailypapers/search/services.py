@@ -103,7 +103,7 @@ def similar_papers(paper: Paper, k: int = 6) -> list[Paper]:
     """Papers nearest in meaning to this one (empty until the paper has its vector)."""
     try:
         hits = keeper.get_index().similar(paper.arxiv_id, k=k)
-    except KeyError:
+    except (KeyError, keeper.SearchUnavailable):
         return []
     papers = Paper.objects.in_bulk([hit.id for hit in hits], field_name="arxiv_id")
     return [papers[hit.id] for hit in hits if hit.id in papers]

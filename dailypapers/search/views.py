@@ -5,21 +5,30 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .forms import MAX_PAGE, PER_PAGE, SearchForm
+from .keeper import SearchUnavailable
 from .services import index_state, search_papers
+
+RETRY_SECONDS = 120
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     wanted = form.search_request()
-    page = search_papers(wanted)
+    try:
+        page = search_papers(wanted)
+        state = index_state()
+    except SearchUnavailable:
+        response = render(request, "search/unavailable.html", {"form": form}, status=503)
+        response["Retry-After"] = str(RETRY_SECONDS)
+        return response
     number = wanted.offset // PER_PAGE + 1
     params = request.GET.copy()
     params.pop("page", None)
     context = {
         "form": form,
         "page": page,
-        "state": index_state(),
+        "state": state,
         "page_number": number,
         "previous_page": number - 1 if number > 1 else None,
         "next_page": (

@@ -65,3 +65,31 @@ def test_highlights_are_escaped(index_path, embedder) -> None:
     index.add([make_paper(1, title="Bounds <script> for x < y & z")])
     title = index.search("bounds", mode="lexical").hits[0].highlights["title"]
     assert "<script>" not in title and "&lt;script&gt;" in title
+
+
+def test_words_match_as_written_not_stemmed(index_path, embedder) -> None:
+    # A stemmer files "generation" and "general" under one stem; scientific text keeps them
+    # apart, so a search for one must not find papers that only have the other.
+    index = SearchIndex.open(index_path, embedder)
+    index.add(
+        [
+            make_paper(1, title="General bounds", abstract="In general the bounds hold."),
+            make_paper(2, title="Text generation", abstract="We study generation of text."),
+        ]
+    )
+    assert ids(index.search("generation", mode="lexical")) == ["2501.00002"]
+    assert ids(index.search("general", mode="lexical")) == ["2501.00001"]
+
+
+def test_a_surname_that_is_also_a_word_weighs_little(index_path, embedder) -> None:
+    index = SearchIndex.open(index_path, embedder)
+    index.add(
+        [
+            make_paper(1, title="Long context retrieval", authors=("Ada Lovelace",)),
+            make_paper(2, title="Short notes on retrieval", authors=("Wei Long",)),
+        ]
+    )
+    assert ids(index.search("long retrieval", mode="lexical"))[0] == "2501.00001"
+    # a name alone still finds the author's papers, and author: asks for the name only
+    assert ids(index.search("long", mode="lexical"))[0] == "2501.00001"
+    assert ids(index.search("author:long", mode="lexical")) == ["2501.00002"]

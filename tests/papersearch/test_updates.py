@@ -1,10 +1,13 @@
 """Incremental add, update, delete and reopening."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from papersearch import IndexConfig, SearchIndex
+from papersearch.storage import FORMAT_VERSION, IndexFormatError
 
 from .conftest import corpus, make_paper
 
@@ -91,3 +94,21 @@ def test_refresh_sees_another_writer(small_index, index_path, embedder) -> None:
     assert "2501.00010" in small_index
     assert small_index.refresh()
     assert "2501.00010" not in small_index
+
+
+def test_an_index_in_an_older_format_is_refused_then_rebuilt_with_its_vectors(
+    index_path, embedder
+) -> None:
+    docs = corpus(30)
+    SearchIndex.open(index_path, embedder).add(docs)
+    manifest_path = index_path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "format": 1}))
+    with pytest.raises(IndexFormatError, match=r"format 1.*dailypapers index --rebuild"):
+        SearchIndex.open(index_path, embedder)
+    embedded = len(embedder.embedded)
+    rebuilt = SearchIndex.rebuild(index_path, [*docs, make_paper(99, title="A new one")], embedder)
+    assert len(embedder.embedded) == embedded + 1  # only the new paper's text
+    assert len(rebuilt) == 31 and rebuilt.stats().unembedded == 0
+    assert json.loads(manifest_path.read_text())["format"] == FORMAT_VERSION
+    assert SearchIndex.open(index_path, embedder).search("new one", mode="lexical").hits

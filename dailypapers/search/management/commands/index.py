@@ -2,18 +2,13 @@ from __future__ import annotations
 
 import time
 from argparse import ArgumentParser
-from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from dailypapers.catalog.models import Paper
-from dailypapers.community.votes import with_upvotes
 from dailypapers.core.progress import Progress
 from dailypapers.search import keeper
-from papersearch import Document, SearchIndex
+from papersearch import SearchIndex
 
 
 class Command(BaseCommand):
@@ -42,19 +37,19 @@ class Command(BaseCommand):
         if options["rebuild"]:
             index = self._rebuild(embed=not options["keywords_only"])
         else:
-            index = keeper.get_index()
             bars: dict[str, Progress] = {}
 
             def report(phase: str, done: int, total: int) -> None:
                 if phase not in bars:
-                    label = "keywords" if phase == "keywords" else "vectors"
+                    label = phase if phase in {"keywords", "rebuild"} else "vectors"
                     bars[phase] = Progress(label, total, unit="papers", stream=self.stderr)
                 bars[phase].set(done)
 
             keeper.index_pending(
-                index, embed_seconds=0 if options["keywords_only"] else None, report=report
+                embed_seconds=0 if options["keywords_only"] else None, report=report
             )
             self._finish(bars)
+            index = keeper.get_index()
         stats = index.stats()
         self.stdout.write(
             f"search index: {stats.documents:,} papers, {stats.documents - stats.unembedded:,} "
@@ -68,8 +63,6 @@ class Command(BaseCommand):
             self.stderr.write(bar.line())
 
     def _rebuild(self, *, embed: bool) -> SearchIndex:
-        since = timezone.now()
-        total = Paper.objects.count()
         bars: dict[str, Progress] = {}
 
         def progress(phase: str, done: int, of: int) -> None:
@@ -82,23 +75,6 @@ class Command(BaseCommand):
                 )
             bars[phase].set(done)
 
-        def documents() -> Iterator[Document]:
-            papers = with_upvotes(Paper.objects.order_by("pk").only(*keeper.DOCUMENT_FIELDS))
-            for paper in papers.iterator(chunk_size=2000):
-                yield keeper.paper_document(paper)
-
-        index = SearchIndex.rebuild(
-            settings.SEARCH_INDEX_DIR,
-            documents(),
-            keeper.embedder(),
-            progress=progress,
-            total=total,
-            embed=embed,
-        )
+        index = keeper.rebuild(embed=embed, progress=progress)
         self._finish(bars)
-        # Papers changed while the rebuild read the catalogue keep their flag for the next job.
-        Paper.objects.filter(needs_index=True, changed_at__lte=since).update(needs_index=False)
-        keeper.forget_index()
-        if index.stats().unembedded:
-            keeper.schedule_update()
         return index
