@@ -100,8 +100,10 @@ class _Draft:
     changed_at: datetime
 
     def __init__(self, arxiv_id: str, version: int) -> None:
-        for name, default in _defaults():
-            setattr(self, name, default() if callable(default) else default)
+        # Plain defaults live on the class (set there once, below); only the callable ones
+        # (``list``) give each paper a value of its own.
+        for name, make in _per_paper_defaults():
+            setattr(self, name, make())
         self.arxiv_id = arxiv_id
         self.version = version
 
@@ -116,6 +118,17 @@ def _defaults() -> list[tuple[str, Any]]:
     ]
 
 
+@cache
+def _per_paper_defaults() -> list[tuple[str, Callable[[], Any]]]:
+    per_paper = []
+    for name, default in _defaults():
+        if callable(default):
+            per_paper.append((name, default))
+        else:
+            setattr(_Draft, name, default)
+    return per_paper
+
+
 def _apply(record: PaperRecord, paper: Paper | _Draft, *, new: bool) -> set[str]:
     """Copy what the record knows onto the paper; return the names of changed fields."""
     changed: set[str] = set()
@@ -126,7 +139,10 @@ def _apply(record: PaperRecord, paper: Paper | _Draft, *, new: bool) -> set[str]
             changed.add(name)
 
     for name in SCALAR_FIELDS:
-        put(name, getattr(record, name))
+        value = getattr(record, name)
+        if value is not None and (new or getattr(paper, name) != value):
+            setattr(paper, name, value)
+            changed.add(name)
     if record.version is not None and (new or record.version > paper.version):
         put("version", record.version)
     put("author_names", record.authors)
@@ -211,9 +227,18 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
         if connection.vendor == "sqlite":
             # What Django's SQLite backend stores: naive UTC text; the same, without its
             # per-value overhead.
-            return lambda v: None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
+            return _sqlite_datetime
         return connection.ops.adapt_datetimefield_value
     return lambda v: v
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """``value`` as Django stores it in SQLite: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ")[:-6]  # without "+00:00"
 
 
 def _insert_papers(papers: Sequence[_Draft], now: datetime) -> None:
