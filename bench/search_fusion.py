@@ -33,13 +33,11 @@ def settings() -> list[tuple[str, IndexConfig]]:
     fusions = {
         "rrf k=60": {"fusion": "rrf", "rrf_k": 60.0, "dense_weight": 1.0},
         "rrf k=20": {"fusion": "rrf", "rrf_k": 20.0, "dense_weight": 1.0},
-        "rrf k=20 wd=2": {"fusion": "rrf", "rrf_k": 20.0, "dense_weight": 2.0},
         "blend 1.0": {"fusion": "blend", "dense_weight": 1.0},
-        "blend 1.5": {"fusion": "blend", "dense_weight": 1.5},
     }
     for name, fusion in fusions.items():
         for margin in (0.0, 1.3):
-            for words in (0, 4, 6):
+            for words in (0, 6):
                 plans.append(
                     (
                         f"{name} strong={margin} verbatim={words}",

@@ -113,9 +113,11 @@ class MiniLMEmbedder:
             self._model = load_model(self.device)
         return self._model
 
-    def embed(self, texts: Sequence[str]) -> FloatArray:
+    def embed(self, texts: Sequence[str], *, bf16: bool | None = None) -> FloatArray:
+        """Unit vectors of ``texts``; ``bf16`` overrides the embedder's choice of bfloat16."""
         import torch
 
+        use_bf16 = self.bf16 if bf16 is None else bf16
         model = self.model
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
@@ -134,7 +136,7 @@ class MiniLMEmbedder:
                 with torch.autocast(
                     device_type=torch.device(self.device).type,
                     dtype=torch.bfloat16 if self.device == "cpu" else torch.float16,
-                    enabled=self.bf16 or self.device != "cpu",
+                    enabled=use_bf16 or self.device != "cpu",
                 ):
                     embedded = model(features)["sentence_embedding"]
                 vectors = torch.nn.functional.normalize(embedded.float(), dim=-1)
@@ -152,7 +154,9 @@ class MiniLMEmbedder:
             if cached is not None:
                 self._recent.move_to_end(text)
                 return cached
-        row: FloatArray = self.embed([text])[0]
+        # One short text: casting the weights to bfloat16 on every call costs more than the
+        # float32 arithmetic it saves (5 ms against 9-13 ms a query on 2 cores).
+        row: FloatArray = self.embed([text], bf16=False)[0]
         row.setflags(write=False)
         with self._lock:
             self._recent[text] = row

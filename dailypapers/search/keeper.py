@@ -96,6 +96,18 @@ def get_index() -> SearchIndex:
         return index
 
 
+def warm_up() -> None:
+    """Open the index and load the model now, so the first search does not wait for them."""
+    started = time.monotonic()
+    try:
+        get_index()
+        embedder().embed_query("warm up")
+    except Exception:  # a broken index or model shows on the first search, with its error
+        log.exception("search: warming up failed")
+        return
+    log.info("search: index and model ready in %.1f s", time.monotonic() - started)
+
+
 def forget_index() -> None:
     """Drop this process's index and model (tests, or after the settings change)."""
     with _Held.lock:

@@ -79,3 +79,20 @@ def test_papers_arriving_during_a_catch_up_are_taken_between_batches(add_papers,
     embedded, remaining, taken = keeper.embed_pending(index)
     assert (embedded, remaining, taken) == (21, 0, 1)
     assert [h.id for h in index.search("photonic", mode="lexical").hits] == arrived
+
+
+def test_web_processes_warm_search_up_as_they_start(search_settings, indexed) -> None:
+    import threading
+
+    from dailypapers.core.management.commands.serve import _warm_search
+
+    keeper.forget_index()
+    search_settings.SEARCH_WARM_UP = False
+    _warm_search(None)
+    assert not [t for t in threading.enumerate() if t.name == "search-warm-up"]
+    search_settings.SEARCH_WARM_UP = True
+    _warm_search(None)
+    for thread in threading.enumerate():
+        if thread.name == "search-warm-up":
+            thread.join(timeout=30)
+    assert keeper._Held.index is not None and keeper._Held.embedder is not None

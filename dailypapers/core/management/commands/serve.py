@@ -31,6 +31,14 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return application
 
 
+def _warm_search(worker: Any) -> None:
+    """gunicorn's post_worker_init: each web process readies search in the background."""
+    if settings.SEARCH_WARM_UP:
+        from dailypapers.search.keeper import warm_up
+
+        threading.Thread(target=warm_up, name="search-warm-up", daemon=True).start()
+
+
 class JobWorker:
     """A background verb (the job worker, the scheduler) as a child process, restarted if it
     dies."""
@@ -133,6 +141,7 @@ class Command(BaseCommand):
                     "graceful_timeout": 10,
                     "proc_name": "dailypapers",
                     "control_socket_disable": True,
+                    "post_worker_init": _warm_search,
                 }
             ).run()
         finally:
