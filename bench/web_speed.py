@@ -9,8 +9,10 @@ same run.
     # then
     python bench/web_speed.py --workers 4 --clients 50 --seconds 15
 
-The load comes from a second process on loopback: an asyncio client holding CLIENTS
-keep-alive connections, each sending its next request as soon as the last answer is read.
+The load comes from a second process on loopback holding CLIENTS keep-alive connections, each
+sending its next request as soon as the last answer is read: wrk (Debian's package; one
+thread, written in C, so the server keeps nearly all of the machine) when it is installed,
+else an asyncio client in this file (set WEB_SPEED_PYTHON_CLIENT=1 to use it anyway).
 Target: each page at least 50% of the trivial view's requests/second, p99 under 50 ms."""
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import asyncio
 import json
 import multiprocessing
 import os
+import re
+import shutil
 import signal
 import socket
 import statistics
@@ -80,8 +84,44 @@ def _run_load(args: tuple[int, str, int, float], queue: multiprocessing.Queue) -
     queue.put(asyncio.run(_load(*args)))
 
 
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number = re.match(r"[\d.]+", text)
+    unit = text[number.end() :] if number else ""
+    return float(number.group()) * _UNITS[unit] if number else float("nan")
+
+
+def load_wrk(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
+    """wrk (C, one thread, keep-alive connections): a load generator that leaves the server
+    almost all of the machine."""
+    out = subprocess.run(
+        [
+            "wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    return {
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _ms(found["50"]),
+        "p99_ms": _ms(found["99"]),
+        "errors": (int(non_ok.group(1)) if non_ok else 0)
+        + (sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1))) if socket_errors else 0),
+    }
+
+
 def load(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
-    """The load generator runs in a second process."""
+    """The load generator runs in a second process: wrk when it is installed (Debian's
+    ``wrk``), else the asyncio client of this file."""
+    if shutil.which("wrk") and not os.environ.get("WEB_SPEED_PYTHON_CLIENT"):
+        return load_wrk(port, path, clients, seconds)
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     proc = multiprocessing.Process(target=_run_load, args=((port, path, clients, seconds), queue))
     proc.start()
@@ -140,9 +180,10 @@ def main() -> None:
             load(port, path, args.clients, args.warmup)
             results[name] = load(port, path, args.clients, args.seconds)
         base = results["trivial view"]["rps"]
+        generator = "wrk" if shutil.which("wrk") else "the asyncio client"
         print(
-            f"{args.workers} workers x {args.threads} threads, {args.clients} clients, "
-            f"{args.seconds:.0f} s per page, on {os.cpu_count()} CPUs"
+            f"{args.workers} workers x {args.threads} threads, {args.clients} clients "
+            f"({generator}), {args.seconds:.0f} s per page, on {os.cpu_count()} CPUs"
         )
         print(
             f"{'page':<14} {'req/s':>8} {'of trivial':>10} "

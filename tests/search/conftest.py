@@ -74,3 +74,17 @@ def indexed(add_papers: Callable[..., list[str]]) -> list[str]:
     ids = add_papers(12)
     keeper.index_pending()
     return ids
+
+
+@pytest.fixture
+def queue(search_settings: Any) -> Iterator[Any]:
+    """The job queue (the dummy backend), empty, with no index job marked as waiting."""
+    from django.core.cache import cache
+    from django_tasks import default_task_backend
+
+    from dailypapers.search import keeper
+
+    cache.delete(keeper.QUEUED_KEY)
+    default_task_backend.clear()
+    yield default_task_backend
+    cache.delete(keeper.QUEUED_KEY)

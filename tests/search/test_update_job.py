@@ -2,21 +2,12 @@
 
 import pytest
 from django.core.cache import cache
-from django_tasks import default_task_backend
 
 from dailypapers.catalog.models import Paper
 from dailypapers.search import keeper
 from dailypapers.search.tasks import update_index
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queue(search_settings):
-    cache.delete(keeper.QUEUED_KEY)
-    default_task_backend.clear()
-    yield default_task_backend
-    cache.delete(keeper.QUEUED_KEY)
 
 
 def queued(queue) -> list[str]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
-from django_tasks import default_task_backend
 
 from dailypapers.catalog.models import Paper
 from dailypapers.catalog.records import PaperRecord
@@ -20,14 +18,6 @@ from tests.community.helpers import make_entry, make_user
 pytestmark = pytest.mark.django_db
 
 QUERY = "earlier work"  # every paper the fixture adds says it
-
-
-@pytest.fixture
-def queue(search_settings):
-    cache.delete(keeper.QUEUED_KEY)
-    default_task_backend.clear()
-    yield default_task_backend
-    cache.delete(keeper.QUEUED_KEY)
 
 
 @pytest.fixture
