@@ -139,7 +139,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3)
     args = parser.parse_args()
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"}
+    # These pages embed no query: loading the model in every worker as it starts would only
+    # take CPU from the first measurement.
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "WARNING",
+        "DAILYPAPERS_SEARCH_WARM_UP": "false",
+    }
     server = subprocess.Popen(
         [
             sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port),
