@@ -33,9 +33,8 @@ def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
 class _Cache:
     """Vectors an existing index already holds, keyed by (model, text) hash."""
 
-    def __init__(
-        self, hashes: npt.NDArray[np.uint64] | None, vectors: npt.NDArray[np.float16] | None
-    ) -> None:
+    def __init__(self, hashes: npt.NDArray[np.uint64] | None, vectors: Any) -> None:
+        """``vectors``: float16 rows, an array or a ``storage.RowFile``."""
         self.vectors = vectors
         self.sorted: npt.NDArray[np.uint64] | None = None
         self.order: npt.NDArray[np.int64] | None = None

@@ -22,9 +22,11 @@ RowCheck = Callable[[RowArray], RowArray]
 
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 64
+# How far the graph search looks (usearch's ef; at least the candidates asked for). Recall@10
+# against exact on real short queries at 2.5M papers (500 candidates re-scored): ef 500 ->
+# 0.84, 1000 -> 0.90, 2000 -> 0.94, 3000 -> 0.96 (bench/search_speed.py; docs/search.md).
+EXPANSION_SEARCH = 2500
 RESCORE_FACTOR = 4
-# recall@10 against exact on real short queries: 100 -> 0.88, 300 -> 0.94, 1000 -> 0.98
 MIN_CANDIDATES = 500
 EXACT_SCAN_ROWS = 40_000
 MAX_CANDIDATES = 20_000

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from papersearch import storage
 from papersearch.columns import Columns
-from papersearch.dense import DenseIndex, Mask, RowArray, new_ann, normalise
+from papersearch.dense import EXPANSION_SEARCH, DenseIndex, Mask, RowArray, new_ann, normalise
 from papersearch.embed import DIM, MODEL_NAME, Embedder, text_hashes
 from papersearch.lexical import LexicalIndex
 from papersearch.query import ParsedQuery, parse
@@ -120,7 +120,7 @@ class SearchIndex:
         rows = int(manifest["rows"])
         self.dim = int(manifest["dim"])
         self.model_name = str(manifest["model"])
-        self.vectors = storage.map_rows(self.path / files["vectors"], np.float16, rows, self.dim)
+        self.vectors = storage.RowFile(self.path / files["vectors"], np.float16, rows, self.dim)
         self.ids = storage.map_rows(self.path / files["ids"], f"S{ID_BYTES}", rows)
         self.hashes = storage.map_rows(self.path / files["hashes"], np.uint64, rows)
         self.columns = Columns.from_arrays(
@@ -132,6 +132,8 @@ class SearchIndex:
             from usearch.index import Index
 
             ann = Index.restore(str(self.path / files["ann"]), view=True)
+            if ann is not None:
+                ann.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
         self.dense = DenseIndex(self.vectors, ann, int(manifest["ann_rows"]))
         self.lexical = LexicalIndex(self.path / files["lexical"])
         self._lookup = None

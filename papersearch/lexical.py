@@ -16,6 +16,7 @@ search and never change a ranking.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import tantivy
 from papersearch.query import ParsedQuery, tantivy_constraints, tantivy_exclusions, tantivy_text
 from papersearch.types import Document, Filters
 
+_TOKEN = re.compile(r"[^\W_]+")  # what tantivy's simple tokenizer keeps
 TITLE_REPEAT = 2
 AUTHORS_BOOST = 0.2  # names count, but a word that is also a surname weighs little
 TEXT_FIELDS = ["text", "authors"]
@@ -185,11 +187,12 @@ class LexicalIndex:
         return tantivy.Query.boolean_query(clauses)
 
     def search(
-        self, query: tantivy.Query, limit: int
+        self, query: tantivy.Query, limit: int, *, count: bool = True
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], int]:
-        """The top ``limit`` rows, their BM25 scores and the number of matches."""
+        """The top ``limit`` rows, their BM25 scores and the number of matches (0 without
+        ``count``: counting visits every match, where the top rows alone need not)."""
         searcher = self.index.searcher()
-        result = searcher.search(query, limit=max(limit, 1), count=True)
+        result = searcher.search(query, limit=max(limit, 1), count=count)
         addresses = [address for _score, address in result.hits]
         rows = searcher.fast_field_values("row", addresses) if addresses else []
         scores = [float(score) for score, _address in result.hits]
@@ -198,6 +201,16 @@ class LexicalIndex:
             np.asarray(scores, dtype=np.float32),
             int(getattr(result, "count", 0) or 0),
         )
+
+    def estimate_matches(self, words: Sequence[str]) -> int:
+        """About how many documents hold any of ``words``: the most frequent word's count
+        (a lower bound of the exact number, read from the term dictionary)."""
+        searcher = self.index.searcher()
+        best = 0
+        for word in words:
+            for token in _TOKEN.findall(word.lower()):
+                best = max(best, int(searcher.doc_freq("text", token)))
+        return best
 
     def matching_rows(self, query: tantivy.Query, rows: Sequence[int]) -> set[int]:
         """Which of ``rows`` match ``query``."""

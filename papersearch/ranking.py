@@ -7,6 +7,7 @@ for a moment after a crash) are dropped, and asked for in advance so a page stay
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 FloatArray = npt.NDArray[np.float32]
 Ranked = tuple[RowArray, FloatArray]
 
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="papersearch-lexical")
+
 
 def order_by(rows: RowArray, scores: FloatArray, key: npt.NDArray[np.generic]) -> Ranked:
     """Re-order ranked rows by ``key`` (descending), relevance breaking ties."""
@@ -34,15 +37,18 @@ class Rankers:
     def __init__(self, index: SearchIndex) -> None:
         self.index = index
 
-    def lexical(self, parsed: ParsedQuery, filters: Filters, k: int) -> tuple[Ranked, int]:
+    def lexical(
+        self, parsed: ParsedQuery, filters: Filters, k: int, *, count: bool = True
+    ) -> tuple[Ranked, int]:
+        """The lexical top ``k`` and the number of matches (0 without ``count``)."""
         index = self.index
         alive = index.columns.alive
         stale = max(index.lexical.num_docs() - int(np.count_nonzero(alive)), 0)
         query = index.lexical.build_query(parsed, filters)
-        rows, scores, count = index.lexical.search(query, k + stale)
+        rows, scores, matches = index.lexical.search(query, k + stale, count=count)
         valid = rows < len(alive)
         valid[valid] = alive[rows[valid]]
-        return (rows[valid][:k], scores[valid][:k]), max(count - stale, 0)
+        return (rows[valid][:k], scores[valid][:k]), max(matches - stale, 0)
 
     def dense(
         self,
@@ -53,9 +59,7 @@ class Rankers:
     ) -> Ranked:
         index = self.index
         if vector is None:
-            if index.embedder is None:
-                raise ValueError("dense search needs an embedder or a query vector")
-            vector = index.embedder.embed_query(parsed.free_text)
+            vector = self.query_vector(parsed)
         mask = index.columns.mask(filters, parsed.categories, dense=True)
         check = None
         if parsed.has_constraints:
@@ -66,6 +70,11 @@ class Rankers:
                 return np.fromiter(found, dtype=np.int64, count=len(found))
 
         return index.dense.search(vector, k, allowed=mask, check=check)
+
+    def query_vector(self, parsed: ParsedQuery) -> FloatArray:
+        if self.index.embedder is None:
+            raise ValueError("dense search needs an embedder or a query vector")
+        return self.index.embedder.embed_query(parsed.free_text)
 
     def rank(
         self,
@@ -85,8 +94,21 @@ class Rankers:
             rows, scores = self.dense(parsed, filters, k, vector)
             return rows, scores, len(rows), False
         pool = max(k, config.pool)
-        lexical, count = self.lexical(parsed, filters, pool)
-        dense = self.dense(parsed, filters, pool, vector)
+        # The lexical side runs in another thread while this one embeds the query (tantivy
+        # and torch both release the GIL). Unfiltered, it does not count its matches:
+        # counting visits every posting where the top of the list need not, and the total
+        # shown is then an estimate (the hybrid list is ranked by meaning as much as by
+        # words anyway). With filters or required phrases the count stays exact.
+        plain = filters.is_empty() and not parsed.categories and not parsed.has_constraints
+        lexical_side = _POOL.submit(self.lexical, parsed, filters, pool, count=not plain)
+        try:
+            if vector is None:
+                vector = self.query_vector(parsed)
+            dense = self.dense(parsed, filters, pool, vector)
+        finally:
+            lexical, count = lexical_side.result()
+        if plain:
+            count = self.index.lexical.estimate_matches(parsed.words)
         rows, scores = fuse(
             lexical,
             dense,

@@ -108,6 +108,74 @@ def map_rows(path: Path, dtype: npt.DTypeLike, rows: int, width: int | None = No
     return np.memmap(path, dtype=dtype, mode="r", shape=shape)
 
 
+class RowFile:
+    """The first ``rows`` rows of a row file, read with ``os.pread`` on demand.
+
+    For files read at random a few hundred rows at a time (the float16 vectors a query's
+    candidates are re-scored with): through a memory map every row read would also map its
+    neighbours' pages (the kernel maps cached pages around a fault), and a few hundred
+    queries would make the whole file resident in each process that searches. Read this
+    way the rows stay in the shared page cache and only the rows asked for are copied.
+    Indexing takes a row, a slice or an array of rows, like a numpy array (read-only).
+    """
+
+    def __init__(self, path: Path, dtype: npt.DTypeLike, rows: int, width: int) -> None:
+        self.path = path
+        self.dtype = np.dtype(dtype)
+        self.shape = (rows, width)
+        self.row_bytes = self.dtype.itemsize * width
+        self._fd = os.open(path, os.O_RDONLY) if rows else -1
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", -1) >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def _range(self, start: int, stop: int) -> npt.NDArray[Any]:
+        size = (stop - start) * self.row_bytes
+        data = os.pread(self._fd, size, start * self.row_bytes) if size > 0 else b""
+        if len(data) != size:
+            raise OSError(f"{self.path}: short read at row {start}")
+        return np.frombuffer(data, dtype=self.dtype).reshape(stop - start, self.shape[1])
+
+    def __getitem__(self, key: Any) -> npt.NDArray[Any]:
+        n = self.shape[0]
+        if isinstance(key, slice):
+            start, stop, step = key.indices(n)
+            if step != 1:
+                stepped: npt.NDArray[Any] = self._range(start, stop)[::step]
+                return stepped
+            return self._range(start, max(start, stop))
+        if isinstance(key, int | np.integer):
+            row = int(key) + n if int(key) < 0 else int(key)
+            if not 0 <= row < n:
+                raise IndexError(f"row {key} out of range ({n} rows)")
+            one: npt.NDArray[Any] = self._range(row, row + 1)[0]
+            return one
+        rows = np.asarray(key, dtype=np.int64)
+        out = np.empty((len(rows), self.shape[1]), dtype=self.dtype)
+        if len(rows) == 0:
+            return out
+        if rows.min() < 0 or rows.max() >= n:
+            raise IndexError(f"rows out of range ({n} rows)")
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        # one read per run of consecutive rows
+        breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
+        start = 0
+        for stop in [*breaks.tolist(), len(ordered)]:
+            out[order[start:stop]] = self._range(int(ordered[start]), int(ordered[stop - 1]) + 1)
+            start = stop
+        return out
+
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Any:
+        whole = self._range(0, self.shape[0])
+        return whole if dtype is None else whole.astype(dtype)
+
+
 def read_manifest(directory: Path, *, any_format: bool = False) -> dict[str, Any] | None:
     """The current manifest, or None when there is no index; ``IndexFormatError`` when it is
     in another format, unless ``any_format`` (a rebuild reads an old index's vectors)."""

@@ -61,3 +61,18 @@ def test_sort_by_votes(big_index) -> None:
     big_index.set_votes({"2501.00003": 50, "2501.00009": 70})
     results = big_index.search("galaxy", sort="votes", mode="lexical", limit=3)
     assert [h.id for h in results.hits][:2] == ["2501.00009", "2501.00003"]
+
+
+def test_hybrid_totals_estimate_plain_queries_and_count_filtered_ones(small_index) -> None:
+    lexical = small_index.search("diffusion", mode="lexical", limit=5)
+    hybrid = small_index.search("diffusion", mode="hybrid", limit=5)
+    assert lexical.total_exact and not hybrid.total_exact
+    # one word: the estimate (its document frequency) is the number of its matches
+    assert hybrid.total >= lexical.total > 5
+    # with a filter the keyword matches are counted, not estimated from the whole index
+    filters = Filters(has_code=True)
+    everywhere = small_index.search("quantum", mode="hybrid", limit=5).total
+    exact = small_index.search("quantum", filters, mode="lexical", limit=5).total
+    assert 0 < exact < everywhere
+    filtered = small_index.search("quantum", filters, mode="hybrid", limit=5).total
+    assert exact <= filtered < everywhere

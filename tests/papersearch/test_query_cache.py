@@ -9,7 +9,7 @@ def test_recent_queries_are_not_embedded_again(monkeypatch) -> None:
     embedder = MiniLMEmbedder(query_cache=2)
     calls: list[str] = []
 
-    def fake_embed(texts):
+    def fake_embed(texts, bf16=None):
         calls.extend(texts)
         return np.ones((len(texts), 384), np.float32) / np.sqrt(384)
 

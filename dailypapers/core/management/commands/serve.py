@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -32,7 +33,12 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def _warm_search(worker: Any) -> None:
-    """gunicorn's post_worker_init: each web process readies search in the background."""
+    """gunicorn's post_worker_init: each web process readies search in the background.
+
+    A web process embeds one short query at a time, beside other requests and a search's
+    keyword half running in another thread: its torch uses one thread (set before torch is
+    imported), the machine's cores being shared by the web processes."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     if settings.SEARCH_WARM_UP:
         from dailypapers.search.keeper import warm_up
 

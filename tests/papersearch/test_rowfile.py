@@ -1,0 +1,39 @@
+"""Stored vectors are read row by row from their file, as a numpy array would give them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from papersearch.storage import RowFile, append_rows
+
+
+def test_rows_slices_and_row_arrays_read_as_from_the_array(tmp_path) -> None:
+    data = np.random.default_rng(0).normal(size=(50, 8)).astype(np.float16)
+    path = tmp_path / "vectors.f16"
+    path.touch()
+    size = append_rows(path, data, 0)
+    append_rows(path, data[:5], size)  # bytes past the valid rows are never read
+    rows = RowFile(path, np.float16, 50, 8)
+    assert len(rows) == 50 and rows.shape == (50, 8)
+    assert np.array_equal(rows[7], data[7])
+    assert np.array_equal(rows[-1], data[-1])
+    assert np.array_equal(rows[10:20], data[10:20])
+    assert np.array_equal(rows[::7], data[::7])
+    picks = np.array([30, 3, 4, 5, 49, 0, 4])  # unsorted, runs and a repeat
+    assert np.array_equal(rows[picks], data[picks])
+    assert np.array_equal(np.asarray(rows, dtype=np.float32), data.astype(np.float32))
+    assert rows[np.array([], dtype=np.int64)].shape == (0, 8)
+    with pytest.raises(IndexError):
+        rows[50]
+    with pytest.raises(IndexError):
+        rows[np.array([1, 50])]
+
+
+def test_a_search_maps_no_vector_pages(small_index) -> None:
+    # The vectors stay out of the process's mappings: re-scoring reads the rows it needs.
+    small_index.search("diffusion models", mode="dense")
+    mapped = Path("/proc/self/maps").read_text(encoding="utf-8")
+    assert small_index.manifest["files"]["vectors"] not in mapped
