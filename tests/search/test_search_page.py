@@ -8,9 +8,14 @@ pytestmark = pytest.mark.django_db
 
 
 def titles(html: str) -> list[str]:
-    return re.findall(
-        r'<li class="search-result">\s*<h2><a href="https://arxiv.org/abs/([^"]+)"', html
-    )
+    return re.findall(r'<li class="search-result">\s*<h2><a href="/papers/([^"]+)"', html)
+
+
+def test_results_open_the_papers_page_here_and_link_to_arxiv(client, indexed):
+    html = client.get("/search", {"q": "quantum surface codes"}).content.decode()
+    first = titles(html)[0]
+    assert client.get(f"/papers/{first}").status_code == 200
+    assert f'href="https://arxiv.org/abs/{first}"' in html
 
 
 def test_results_with_highlights(client, indexed):

@@ -34,7 +34,7 @@ def vote(client, voters, entry, n):
 
 def by_votes(client, query=QUERY):
     page = client.get("/search", {"q": query, "sort": "votes"}).content.decode()
-    return re.findall(r'<h2><a href="https://arxiv\.org/abs/([^"]+)">', page)
+    return re.findall(r'<h2><a href="/papers/([^"]+)">', page)
 
 
 @pytest.fixture
