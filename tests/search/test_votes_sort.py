@@ -70,6 +70,18 @@ def test_the_votes_sort_follows_votes_after_the_job(
     assert keeper.get_index().votes(b.paper.arxiv_id) == 0
 
 
+def test_status_counts_the_vote_changes_the_index_has_still_to_take(client, voters, featured):
+    from dailypapers.core.status import collect_status, format_status
+
+    vote(client, voters, featured[0], 2)
+    vote(client, voters, featured[1], 1)
+    status = collect_status()
+    assert status["index"]["votes_pending"] == 2
+    assert "2 with new vote counts" in format_status(status)
+    update_index.call()
+    assert collect_status()["index"]["votes_pending"] == 0
+
+
 def test_the_api_reports_the_votes(client, voters, featured):
     vote(client, voters, featured[0], 2)
     found = client.get("/api/papers/search", {"q": featured[0].paper.title}).json()
