@@ -43,14 +43,13 @@ class _Cache:
             self.sorted = np.asarray(hashes)[self.order]
 
     @classmethod
-    def of_files(cls, path: Path, manifest: dict[str, Any], model: str) -> _Cache:
-        """The vectors of an index in an older format (its row files have not changed)."""
-        if manifest.get("model") != model:
-            return cls(None, None)
+    def of_files(cls, path: Path, manifest: dict[str, Any]) -> _Cache:
+        """The vectors the index at ``path`` holds, in whatever format it is (its row files
+        are the same in every format)."""
         files, rows, dim = manifest["files"], int(manifest["rows"]), int(manifest["dim"])
         try:
             hashes = storage.map_rows(path / files["hashes"], np.uint64, rows)
-            vectors = storage.map_rows(path / files["vectors"], np.float16, rows, dim)
+            vectors = storage.RowFile(path / files["vectors"], np.float16, rows, dim)
         except (KeyError, OSError, ValueError):
             return cls(None, None)
         return cls(hashes, vectors)
@@ -60,8 +59,9 @@ class _Cache:
             return np.zeros(len(hashes), dtype=np.bool_)
         pos = np.minimum(np.searchsorted(self.sorted, hashes), len(self.sorted) - 1)
         known: npt.NDArray[np.bool_] = (self.sorted[pos] == hashes) & (hashes != 0)
-        for i in np.flatnonzero(known).tolist():
-            out[i] = self.vectors[int(self.order[pos[i]])]
+        found = np.flatnonzero(known)
+        if len(found):  # one read of the rows (runs of consecutive rows read at once)
+            out[found] = self.vectors[self.order[pos[found]]]
         return known
 
 
@@ -103,12 +103,7 @@ def rebuild(
         for name in set(files.values()) - current:  # leftovers of a crashed rebuild
             storage.remove(path / name)
         given = None if vectors is None else np.asarray(vectors)
-        if old is not None:
-            cache = _Cache(old.hashes, old.vectors)
-        elif manifest is not None:  # an older format: only its vectors are of use
-            cache = _Cache.of_files(path, manifest, model)
-        else:
-            cache = _Cache(None, None)
+        cache = _Cache.of_files(path, manifest) if manifest is not None else _Cache(None, None)
         lexical = LexicalIndex(path / files["lexical"], create=True)
         columns = Columns.empty()
         sizes = {"ids": 0, "hashes": 0, "vectors": 0}

@@ -60,16 +60,6 @@ def strong_match(lexical: tuple[RowArray, FloatArray], margin: float) -> bool:
     return float(scores[0]) >= margin * second
 
 
-def pin_first(fused: tuple[RowArray, FloatArray], row: int) -> tuple[RowArray, FloatArray]:
-    rows, scores = fused
-    if len(rows) == 0 or int(rows[0]) == row:
-        return fused
-    keep = rows != row
-    new_rows = np.concatenate([[row], rows[keep]]).astype(np.int64)
-    new_scores = np.concatenate([[float(scores[0]) + 1e-6], scores[keep]]).astype(np.float32)
-    return new_rows, new_scores
-
-
 def pin_rows(fused: tuple[RowArray, FloatArray], first: RowArray) -> tuple[RowArray, FloatArray]:
     """``first`` (in its order) ahead of every other row of ``fused``."""
     rows, scores = fused
@@ -80,6 +70,13 @@ def pin_rows(fused: tuple[RowArray, FloatArray], first: RowArray) -> tuple[RowAr
         np.concatenate([first, rows[rest]]).astype(np.int64),
         np.concatenate([lead, scores[rest]]).astype(np.float32),
     )
+
+
+def pin_first(fused: tuple[RowArray, FloatArray], row: int) -> tuple[RowArray, FloatArray]:
+    rows, _scores = fused
+    if len(rows) == 0 or int(rows[0]) == row:
+        return fused
+    return pin_rows(fused, np.asarray([row], dtype=np.int64))
 
 
 def fuse(

@@ -139,10 +139,7 @@ def _apply(record: PaperRecord, paper: Paper | _Draft, *, new: bool) -> set[str]
             changed.add(name)
 
     for name in SCALAR_FIELDS:
-        value = getattr(record, name)
-        if value is not None and (new or getattr(paper, name) != value):
-            setattr(paper, name, value)
-            changed.add(name)
+        put(name, getattr(record, name))
     if record.version is not None and (new or record.version > paper.version):
         put("version", record.version)
     put("author_names", record.authors)
