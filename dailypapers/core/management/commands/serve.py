@@ -129,8 +129,13 @@ class Command(BaseCommand):
 
         start_first_fill()  # an empty catalogue fills itself in the background
         workers = [JobWorker("worker"), JobWorker("scheduler")] if options["jobs"] else []
-        for worker in workers:
-            worker.start()
+
+        def start_workers(server: Any) -> None:
+            # Once gunicorn has set up its logging: a line the supervisors logged while it
+            # replaced the root logger's handlers would be lost.
+            for worker in workers:
+                worker.start()
+
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"Serving on {url} (Ctrl-C stops)")
         self.stdout.flush()
@@ -148,6 +153,7 @@ class Command(BaseCommand):
                     "proc_name": "dailypapers",
                     "control_socket_disable": True,
                     "post_worker_init": _warm_search,
+                    "when_ready": start_workers,
                 }
             ).run()
         finally:
