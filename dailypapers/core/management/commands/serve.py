@@ -57,16 +57,24 @@ class JobWorker:
         self.thread = threading.Thread(target=self._supervise, name=f"job-{verb}", daemon=True)
 
     def start(self) -> None:
+        """Start the process now, from the calling thread, then supervise it in another.
+
+        Called before gunicorn forks its web processes: a Popen running in another thread
+        while the server forks can hand its error pipe to a web process (fork without exec)
+        and then wait for that web process to exit."""
+        self._spawn()
         self.thread.start()
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "dailypapers.cli", self.verb])
+    def _spawn(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", self.verb])
+        log.info("%s: %s started (pid %s)", self.label, self.verb, self.process.pid)
 
     def _supervise(self) -> None:
         delay = 1.0
         while not self.stopping.is_set():
-            self.process = self._spawn()
-            log.info("%s: %s started (pid %s)", self.label, self.verb, self.process.pid)
+            if self.process is None or self.process.poll() is not None:
+                self._spawn()
+            assert self.process is not None
             started = time.monotonic()
             code = self.process.wait()
             if self.stopping.is_set() or code == 0:
@@ -129,13 +137,8 @@ class Command(BaseCommand):
 
         start_first_fill()  # an empty catalogue fills itself in the background
         workers = [JobWorker("worker"), JobWorker("scheduler")] if options["jobs"] else []
-
-        def start_workers(server: Any) -> None:
-            # Once gunicorn has set up its logging: a line the supervisors logged while it
-            # replaced the root logger's handlers would be lost.
-            for worker in workers:
-                worker.start()
-
+        for worker in workers:
+            worker.start()
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"Serving on {url} (Ctrl-C stops)")
         self.stdout.flush()
@@ -153,7 +156,6 @@ class Command(BaseCommand):
                     "proc_name": "dailypapers",
                     "control_socket_disable": True,
                     "post_worker_init": _warm_search,
-                    "when_ready": start_workers,
                 }
             ).run()
         finally:
