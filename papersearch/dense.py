@@ -23,11 +23,13 @@ RowCheck = Callable[[RowArray], RowArray]
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
 # How far the graph search looks (usearch's ef; at least the candidates asked for). Recall@10
-# against exact on real short queries at 2.5M papers (500 candidates re-scored): ef 500 ->
-# 0.84, 1000 -> 0.90, 2000 -> 0.94, 3000 -> 0.96 (bench/search_speed.py; docs/search.md).
+# against exact on real short queries at 2.5M papers, after re-scoring: ef 500 -> 0.85,
+# 1000 -> 0.92, 1500 -> 0.95, 2500 -> 0.97 (bench/search_speed.py; docs/search.md). How many
+# of the graph's candidates are re-scored did not change recall (100, 300 or 500 alike): what
+# the graph misses it never reaches, so re-scoring more only costs reads.
 EXPANSION_SEARCH = 2500
-RESCORE_FACTOR = 4
-MIN_CANDIDATES = 500
+RESCORE_FACTOR = 2
+MIN_CANDIDATES = 100
 EXACT_SCAN_ROWS = 40_000
 MAX_CANDIDATES = 20_000
 SCAN_CHUNK = 65_536

@@ -36,6 +36,14 @@ def test_query_vector_finds_its_topic(embedder) -> None:
     assert int(np.argmax(docs @ query)) == 0
 
 
+def test_query_path_is_the_packed_model_and_agrees_with_plain_encode(embedder) -> None:
+    queries = ["memory-efficient optimizers", "x", "reward model overoptimization " * 80]
+    vectors = np.stack([embedder.embed_query(q) for q in queries])
+    assert embedder._query_model is not None  # the fast path was made and passed its check
+    plain = plain_encode(embedder.model, queries)
+    assert (vectors * plain).sum(axis=1).min() >= 0.999
+
+
 def test_backfill_cpu_fallback_on_a_tiny_snapshot(tmp_path, embedder) -> None:
     snapshot = tmp_path / "snap.jsonl.gz"
     with gzip.open(snapshot, "wt", encoding="utf-8") as f:
@@ -50,3 +58,14 @@ def test_backfill_cpu_fallback_on_a_tiny_snapshot(tmp_path, embedder) -> None:
     assert ids == [f"2501.{i:05d}" for i in range(4)]
     expected = plain_encode(embedder.model, [t if ". " in t else t + ". " for t in TEXTS])
     assert (vectors * expected).sum(axis=1).min() >= 0.99
+
+
+def test_query_path_falls_back_to_the_float32_model_when_it_disagrees(monkeypatch) -> None:
+    import papersearch.embed as embed
+
+    monkeypatch.setattr(embed, "QUERY_AGREEMENT", 1.01)  # no model can pass this check
+    strict = MiniLMEmbedder()
+    vector = strict.embed_query("memory-efficient optimizers")
+    assert strict._query_model is None
+    plain = plain_encode(strict.model, ["memory-efficient optimizers"])[0]
+    assert float(vector @ plain) >= 0.9999

@@ -9,11 +9,11 @@ def test_recent_queries_are_not_embedded_again(monkeypatch) -> None:
     embedder = MiniLMEmbedder(query_cache=2)
     calls: list[str] = []
 
-    def fake_embed(texts, bf16=None):
-        calls.extend(texts)
-        return np.ones((len(texts), 384), np.float32) / np.sqrt(384)
+    def fake_encode(text):
+        calls.append(text)
+        return np.ones(384, np.float32) / np.sqrt(384)
 
-    monkeypatch.setattr(embedder, "embed", fake_embed)
+    monkeypatch.setattr(embedder, "_encode_one", fake_encode)
     first = embedder.embed_query("graph neural networks")
     assert embedder.embed_query("graph neural networks") is first
     embedder.embed_query("b")
