@@ -8,6 +8,7 @@ one step.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,6 +275,38 @@ class SearchIndex:
             bytes_on_disk=storage.size_on_disk(self.path),
             unembedded=len(self.columns.unembedded_rows()),
         )
+
+    def files(self) -> list[Path]:
+        """The files the current generation of the index is made of."""
+        out: list[Path] = []
+        for name in self.manifest["files"].values():
+            if not name:
+                continue
+            path = self.path / name
+            if path.is_dir():
+                out.extend(sorted(p for p in path.iterdir() if p.is_file()))
+            elif path.is_file():
+                out.append(path)
+        return out
+
+    def prefetch(self) -> int:
+        """Ask the kernel to read the index's files into its page cache in the background,
+        so the first searches after a start do not each wait on the disk (the kernel drops
+        the pages again when memory is short). Returns how many bytes were asked for."""
+        total = 0
+        for path in self.files():
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:  # a file a concurrent rebuild just retired
+                continue
+            try:
+                size = os.fstat(fd).st_size
+                if hasattr(os, "posix_fadvise"):
+                    os.posix_fadvise(fd, 0, size, os.POSIX_FADV_WILLNEED)
+                total += size
+            finally:
+                os.close(fd)
+        return total
 
     def unembedded_ids(self, limit: int | None = None) -> list[str]:
         """Papers found by keywords only so far (their vectors still to be computed)."""

@@ -97,10 +97,11 @@ def get_index() -> SearchIndex:
 
 
 def warm_up() -> None:
-    """Open the index and load the model now, so the first search does not wait for them."""
+    """Open the index (asking the kernel to read its files into the page cache) and load the
+    model now, so the first searches do not wait for them."""
     started = time.monotonic()
     try:
-        get_index()
+        get_index().prefetch()
         embedder().embed_query("warm up")
     except Exception:  # a broken index or model shows on the first search, with its error
         log.exception("search: warming up failed")

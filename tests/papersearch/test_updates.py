@@ -112,3 +112,13 @@ def test_an_index_in_an_older_format_is_refused_then_rebuilt_with_its_vectors(
     assert len(rebuilt) == 31 and rebuilt.stats().unembedded == 0
     assert json.loads(manifest_path.read_text())["format"] == FORMAT_VERSION
     assert SearchIndex.open(index_path, embedder).search("new one", mode="lexical").hits
+
+
+def test_prefetch_asks_for_every_file_of_the_current_generation(small_index, index_path) -> None:
+    files = small_index.files()
+    names = {p.name for p in files} | {p.parent.name for p in files}
+    assert set(small_index.manifest["files"].values()) <= names  # ann, vectors, lexical, ...
+    assert any(p.suffix == ".usearch" for p in files)
+    assert small_index.prefetch() == sum(p.stat().st_size for p in files) > 0
+    small_index.add([make_paper(900)])  # a new generation: its files, not the old ones
+    assert all(p.exists() for p in small_index.files())
