@@ -61,7 +61,7 @@ def test_backfill_cpu_fallback_on_a_tiny_snapshot(tmp_path, embedder) -> None:
 
 
 def test_query_path_falls_back_to_the_float32_model_when_it_disagrees(monkeypatch) -> None:
-    import papersearch.embed as embed
+    from papersearch import embed
 
     monkeypatch.setattr(embed, "QUERY_AGREEMENT", 1.01)  # no model can pass this check
     strict = MiniLMEmbedder()
