@@ -109,6 +109,8 @@ class _QueryModel:
     """
 
     def __init__(self, model: SentenceTransformer, bf16: bool) -> None:
+        import copy
+
         import torch
 
         bert: Any = model[0].auto_model
@@ -120,7 +122,11 @@ class _QueryModel:
         self.dtype = torch.bfloat16 if bf16 else torch.float32
         self.heads = int(config.num_attention_heads)
         self.eps = float(config.layer_norm_eps)
-        self.tokenizer = model.tokenizer
+        # The tokenizer's Rust core, set up once: the Python wrapper re-applies truncation
+        # settings on every call, which is not safe from several threads at once.
+        self.tokenizer = copy.deepcopy(model.tokenizer.backend_tokenizer)
+        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+        self.tokenizer.no_padding()
 
         def weight(*tensors: Any) -> Any:
             return torch.cat([t.detach() for t in tensors]).to(self.dtype)
@@ -169,7 +175,7 @@ class _QueryModel:
         import torch
 
         functional = torch.nn.functional
-        ids = self.tokenizer(text, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
+        ids = self.tokenizer.encode(text).ids
         n = len(ids)
         with torch.inference_mode():
             x = self.words[torch.tensor(ids)] + self.positions[:n] + self.token_type

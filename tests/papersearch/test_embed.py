@@ -69,3 +69,13 @@ def test_query_path_falls_back_to_the_float32_model_when_it_disagrees(monkeypatc
     assert strict._query_model is None
     plain = plain_encode(strict.model, ["memory-efficient optimizers"])[0]
     assert float(vector @ plain) >= 0.9999
+
+
+def test_query_path_from_many_threads_at_once(embedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"topic {i} " * (1 + i % 40) for i in range(64)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        vectors = np.stack(list(pool.map(embedder._encode_one, texts)))
+    expected = plain_encode(embedder.model, texts)
+    assert (vectors * expected).sum(axis=1).min() >= 0.999
