@@ -63,3 +63,24 @@ def test_serve_starts_from_nothing(tmp_path: Path):
     text = log.read_text()
     assert "Serving on http://127.0.0.1:" in text
     assert "Traceback" not in text
+    # SIGTERM to the group is a shutdown: no job process is restarted, none outlives it.
+    assert "restarting" not in text
+    started = [line for line in text.splitlines() if " started (pid " in line]
+    pids = [int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in started]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, "a job process outlived the server"
+        time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its parent to read its status has stopped too
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.split(") ", 1)[1][0] != "Z"

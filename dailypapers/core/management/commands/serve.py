@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -45,6 +46,9 @@ def _warm_search(worker: Any) -> None:
         threading.Thread(target=warm_up, name="search-warm-up", daemon=True).start()
 
 
+STOPPED = {0, -signal.SIGTERM, -signal.SIGINT}
+
+
 class JobWorker:
     """A background verb (the job worker, the scheduler) as a child process, restarted if it
     dies."""
@@ -54,6 +58,7 @@ class JobWorker:
         self.label = "background jobs" if verb == "worker" else verb
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
+        self.owner = os.getpid()
         self.thread = threading.Thread(target=self._supervise, name=f"job-{verb}", daemon=True)
 
     def start(self) -> None:
@@ -77,9 +82,9 @@ class JobWorker:
             assert self.process is not None
             started = time.monotonic()
             code = self.process.wait()
-            if self.stopping.is_set() or code == 0:
-                # 0: it stopped cleanly on a signal (Ctrl-C or SIGTERM reach the whole
-                # process group): the server is shutting down too.
+            if self.stopping.is_set() or code in STOPPED:
+                # It stopped on a signal, cleanly (0) or before it could handle it: Ctrl-C or
+                # SIGTERM reach the whole process group, so the server is shutting down too.
                 return
             delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60)
             log.warning(
@@ -88,6 +93,10 @@ class JobWorker:
             self.stopping.wait(delay)
 
     def stop(self) -> None:
+        if os.getpid() != self.owner:
+            # A web process, forked from the server with a copy of this object, is exiting
+            # through the server's clean-up: the job processes are not its to stop.
+            return
         self.stopping.set()
         if self.process and self.process.poll() is None:
             self.process.terminate()
