@@ -279,9 +279,7 @@ class SearchIndex:
     def files(self) -> list[Path]:
         """The files the current generation of the index is made of."""
         out: list[Path] = []
-        for name in self.manifest["files"].values():
-            if not name:
-                continue
+        for name in sorted(n for n in storage.referenced(self.manifest) if n):
             path = self.path / name
             if path.is_dir():
                 out.extend(sorted(p for p in path.iterdir() if p.is_file()))
