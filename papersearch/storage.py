@@ -108,6 +108,9 @@ def map_rows(path: Path, dtype: npt.DTypeLike, rows: int, width: int | None = No
     return np.memmap(path, dtype=dtype, mode="r", shape=shape)
 
 
+IOV_ROWS = 512  # rows per vectored read (the kernel takes at most 1024 buffers)
+
+
 class RowFile:
     """The first ``rows`` rows of a row file, read with ``os.pread`` on demand.
 
@@ -162,13 +165,22 @@ class RowFile:
         if rows.min() < 0 or rows.max() >= n:
             raise IndexError(f"rows out of range ({n} rows)")
         order = np.argsort(rows, kind="stable")
-        ordered = rows[order]
-        # one read per run of consecutive rows
-        breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
+        ordered = rows[order].tolist()
+        targets = order.tolist()
+        # One read per run of consecutive rows, each row copied by the kernel straight into
+        # its place in ``out`` (a few hundred rows scattered over the file: a query's
+        # candidates, where a copy through Python objects per row cost more than the reads).
+        view = memoryview(out.data).cast("B")
+        size = self.row_bytes
         start = 0
-        for stop in [*breaks.tolist(), len(ordered)]:
-            out[order[start:stop]] = self._range(int(ordered[start]), int(ordered[stop - 1]) + 1)
-            start = stop
+        for i in range(1, len(ordered) + 1):
+            if i < len(ordered) and ordered[i] == ordered[i - 1] + 1 and i - start < IOV_ROWS:
+                continue
+            buffers = [view[t * size : (t + 1) * size] for t in targets[start:i]]
+            got = os.preadv(self._fd, buffers, ordered[start] * size)
+            if got != size * (i - start):
+                raise OSError(f"{self.path}: short read at row {ordered[start]}")
+            start = i
         return out
 
     def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Any:

@@ -32,6 +32,21 @@ def test_rows_slices_and_row_arrays_read_as_from_the_array(tmp_path) -> None:
         rows[np.array([1, 50])]
 
 
+def test_long_runs_of_rows_are_read_in_pieces(tmp_path, monkeypatch) -> None:
+    from papersearch import storage
+
+    monkeypatch.setattr(storage, "IOV_ROWS", 4)  # the kernel's cap is 1024 buffers a read
+    data = np.arange(40 * 3, dtype=np.float32).reshape(40, 3)
+    path = tmp_path / "vectors.f32"
+    path.touch()
+    append_rows(path, data, 0)
+    rows = RowFile(path, np.float32, 40, 3)
+    picks = np.array([*range(5, 30), 2, 38, 39])
+    assert np.array_equal(rows[picks], data[picks])
+    big = np.arange(40)[::-1].repeat(2)
+    assert np.array_equal(rows[big], data[big])
+
+
 def test_a_search_maps_no_vector_pages(small_index) -> None:
     # The vectors stay out of the process's mappings: re-scoring reads the rows it needs.
     small_index.search("diffusion models", mode="dense")
