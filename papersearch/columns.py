@@ -30,6 +30,8 @@ class Columns:
     votes: npt.NDArray[np.float32]
     embedded: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
     _cat_rows: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    # (live rows, every live row embedded): read by every search, so counted once
+    _counts: tuple[int, bool] | None = field(default=None, repr=False)
 
     @classmethod
     def empty(cls) -> Columns:
@@ -111,6 +113,25 @@ class Columns:
         self.alive = np.concatenate([self.alive, np.ones(len(docs), dtype=np.bool_)])
         self.votes = np.concatenate([self.votes, np.asarray(votes, dtype=np.float32)])
         self._cat_rows = None
+        self._counts = None
+
+    def retire(self, rows: Sequence[int] | npt.NDArray[np.int64]) -> None:
+        """Mark rows deleted (or replaced by a newer row)."""
+        self.alive[np.asarray(rows, dtype=np.int64)] = False
+        self._counts = None
+
+    def _summary(self) -> tuple[int, bool]:
+        counts = self._counts
+        if counts is None or len(self.alive) != self.rows:
+            live = int(np.count_nonzero(self.alive))
+            counts = (live, bool(np.all(self.embedded | ~self.alive)))
+            self._counts = counts
+        return counts
+
+    @property
+    def live(self) -> int:
+        """How many rows are alive."""
+        return self._summary()[0]
 
     def categories_of(self, row: int) -> list[str]:
         lo, hi = self.cat_ptr[row], self.cat_ptr[row + 1]
@@ -141,7 +162,8 @@ class Columns:
 
         ``dense`` also leaves out rows that have no vector yet.
         """
-        everything = bool(self.alive.all()) and (not dense or bool(self.embedded.all()))
+        live, all_embedded = self._summary()
+        everything = live == self.rows and (not dense or all_embedded)
         if filters.is_empty() and not categories and everything:
             return None
         mask = self.alive.copy()

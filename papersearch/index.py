@@ -151,7 +151,7 @@ class SearchIndex:
     # -- lookups -----------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(np.count_nonzero(self.columns.alive))
+        return self.columns.live
 
     def __contains__(self, paper_id: object) -> bool:
         return isinstance(paper_id, str) and self._rows_of([paper_id])[0] >= 0
@@ -407,7 +407,7 @@ class SearchIndex:
         # 3. metadata columns and, when the tail is long, a new graph
         columns = self.columns
         columns.append(docs, votes, embedded)
-        columns.alive[retired] = False
+        columns.retire(retired)
         rows = first + len(docs)
         generation = int(manifest["generation"]) + 1
         if rows - int(manifest["ann_rows"]) > self.config.tail_rows:
@@ -470,7 +470,7 @@ class SearchIndex:
                 return 0
             try:
                 manifest = dict(self.manifest)
-                self.columns.alive[rows] = False
+                self.columns.retire(rows)
                 generation = int(manifest["generation"]) + 1
                 self._commit(
                     manifest,

@@ -43,7 +43,7 @@ class Rankers:
         """The lexical top ``k`` and the number of matches (0 without ``count``)."""
         index = self.index
         alive = index.columns.alive
-        stale = max(index.lexical.num_docs() - int(np.count_nonzero(alive)), 0)
+        stale = max(index.lexical.num_docs() - index.columns.live, 0)
         query = index.lexical.build_query(parsed, filters)
         rows, scores, matches = index.lexical.search(query, k + stale, count=count)
         valid = rows < len(alive)

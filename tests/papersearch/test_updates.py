@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from papersearch import IndexConfig, SearchIndex
+from papersearch import Filters, IndexConfig, SearchIndex
 from papersearch.storage import FORMAT_VERSION, IndexFormatError
 
 from .conftest import corpus, make_paper
@@ -43,6 +43,17 @@ def test_delete_removes_from_every_mode(small_index, index_path, embedder) -> No
     assert "2501.00004" not in small_index
     assert "2501.00004" not in SearchIndex.open(index_path, embedder)
     assert small_index.delete(["2501.00004"]) == 0
+    assert len(small_index) == 599
+
+
+def test_live_count_follows_retired_rows(small_index) -> None:
+    # Searches read the count of live rows (kept, not recounted per query).
+    columns = small_index.columns
+    assert columns.live == 600 and columns.mask(Filters()) is None
+    columns.retire([3, 4])
+    assert columns.live == 598
+    mask = columns.mask(Filters(), dense=True)
+    assert mask is not None and not mask[3] and int(mask.sum()) == 598
 
 
 def test_unchanged_texts_are_not_embedded_again(index_path, embedder) -> None:
