@@ -1,4 +1,5 @@
 from papersearch import SearchIndex
+from papersearch.query import parse
 
 from .conftest import make_paper
 
@@ -58,6 +59,18 @@ def test_highlights_mark_query_terms(small_index) -> None:
     hit = small_index.search("galaxy clusters", mode="lexical").hits[0]
     assert "<b>galaxy</b>" in hit.highlights["title"]
     assert "<b>clusters</b>" in hit.highlights["abstract"]
+
+
+def test_hybrid_pages_carry_the_same_snippets_as_a_direct_fetch(small_index) -> None:
+    # Every mode and page shows the snippets of its own rows.
+    query = "galaxy clusters dark matter"
+    for mode in ("hybrid", "lexical", "dense"):
+        for offset in (0, 5):
+            results = small_index.search(query, mode=mode, limit=5, offset=offset)
+            rows = small_index._rows_of([h.id for h in results.hits]).tolist()
+            direct = small_index.lexical.highlights(rows, parse(query))
+            assert [h.highlights for h in results.hits] == [direct[r] for r in rows]
+            assert any("<b>" in h.highlights["title"] for h in results.hits)
 
 
 def test_highlights_are_escaped(index_path, embedder) -> None:
