@@ -23,11 +23,12 @@ RowCheck = Callable[[RowArray], RowArray]
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
 # How far the graph search looks (usearch's ef; at least the candidates asked for). Recall@10
-# against exact on real short queries at 2.5M papers, after re-scoring: ef 500 -> 0.85,
-# 1000 -> 0.92, 1500 -> 0.95, 2500 -> 0.97 (bench/search_speed.py; docs/search.md). How many
-# of the graph's candidates are re-scored did not change recall (100, 300 or 500 alike): what
-# the graph misses it never reaches, so re-scoring more only costs reads.
-EXPANSION_SEARCH = 2500
+# against exact on 500 real short queries at 2.5M papers, after re-scoring: ef 500 -> 0.85,
+# 1000 -> 0.92, 1600 -> 0.955, 2000 -> 0.963, 2500 -> 0.969 (bench/search_speed.py;
+# docs/search.md); each 500 more costs about 1 ms. How many of the graph's candidates are
+# re-scored did not change recall@10 (100, 300 or 500 alike): what the graph misses it never
+# reaches. Recall@100 does need twice the rows asked for (0.96 against 0.90 for as many).
+EXPANSION_SEARCH = 2000
 RESCORE_FACTOR = 2
 MIN_CANDIDATES = 100
 EXACT_SCAN_ROWS = 40_000
