@@ -13,7 +13,9 @@ The load comes from a second process on loopback holding CLIENTS keep-alive conn
 sending its next request as soon as the last answer is read: wrk (Debian's package; one
 thread, written in C, so the server keeps nearly all of the machine) when it is installed,
 else an asyncio client in this file (set WEB_SPEED_PYTHON_CLIENT=1 to use it anyway).
-Target: each page at least 50% of the trivial view's requests/second, p99 under 50 ms."""
+Target: each page at least 50% of the trivial view's requests/second, p99 under 50 ms.
+``--threads 1`` (the default here and of ``serve``) runs gunicorn's sync workers; more
+threads run its gthread workers (docs/configuration.md compares the two)."""
 
 from __future__ import annotations
 

@@ -227,7 +227,7 @@ LOGGING = {
 SERVE_HOST = env_str("HOST", "127.0.0.1")
 SERVE_PORT = env_int("PORT", 8000)
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)
-WEB_THREADS = env_int("WEB_THREADS", 4)
+WEB_THREADS = env_int("WEB_THREADS", 1)
 
 # --- the catalogue and its sources ----------------------------------------------------------
 INGEST_BATCH_SIZE = env_int("DAILYPAPERS_INGEST_BATCH_SIZE", 2000)

@@ -62,6 +62,7 @@ def test_serve_starts_from_nothing(tmp_path: Path):
         proc.wait(timeout=30)
     text = log.read_text()
     assert "Serving on http://127.0.0.1:" in text
+    assert "Using worker: sync" in text
     assert "Traceback" not in text
     # SIGTERM to the group is a shutdown: no job process is restarted, none outlives it.
     assert "restarting" not in text
@@ -72,6 +73,15 @@ def test_serve_starts_from_nothing(tmp_path: Path):
     while any(_alive(pid) for pid in pids):
         assert time.monotonic() < deadline, "a job process outlived the server"
         time.sleep(0.2)
+
+
+def test_threads_choose_the_worker_class():
+    from dailypapers.core.management.commands.serve import gunicorn_options
+
+    one = gunicorn_options("127.0.0.1", 8000, 4, 1)
+    assert (one["worker_class"], one["workers"], one["bind"]) == ("sync", 4, "127.0.0.1:8000")
+    assert gunicorn_options("localhost", 80, 2, 4)["worker_class"] == "gthread"
+    assert gunicorn_options("localhost", 80, 2, 0)["threads"] == 1
 
 
 def _alive(pid: int) -> bool:

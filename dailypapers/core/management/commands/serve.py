@@ -49,6 +49,28 @@ def _warm_search(worker: Any) -> None:
 STOPPED = {0, -signal.SIGTERM, -signal.SIGINT}
 
 
+def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """The web server's settings. One thread a process (the default): gunicorn's sync
+    workers, each taking one request at a time off the shared socket, so the load spreads
+    evenly over the processes; a gthread process accepts every connection it sees, even
+    while busy, and keeps it alive, so under load a few processes hold most clients and
+    their requests wait (docs/configuration.md has the figures). More threads: gthread,
+    which keeps connections alive and copes with slow clients without a proxy in front."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync" if threads <= 1 else "gthread",
+        "threads": max(threads, 1),
+        "accesslog": "-",
+        "errorlog": "-",
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "proc_name": "dailypapers",
+        "control_socket_disable": True,
+        "post_worker_init": _warm_search,
+    }
+
+
 class JobWorker:
     """A background verb (the job worker, the scheduler) as a child process, restarted if it
     dies."""
@@ -126,7 +148,7 @@ class Command(BaseCommand):
             "--threads",
             type=int,
             default=settings.WEB_THREADS,
-            help="threads per web process (default: WEB_THREADS or 4)",
+            help="threads per web process; 1 runs sync workers (default: WEB_THREADS or 1)",
         )
         parser.add_argument(
             "--jobs",
@@ -153,19 +175,9 @@ class Command(BaseCommand):
         self.stdout.flush()
         try:
             _Gunicorn(
-                {
-                    "bind": f"{options['host']}:{options['port']}",
-                    "workers": options["workers"],
-                    "worker_class": "gthread",
-                    "threads": options["threads"],
-                    "accesslog": "-",
-                    "errorlog": "-",
-                    "timeout": 60,
-                    "graceful_timeout": 10,
-                    "proc_name": "dailypapers",
-                    "control_socket_disable": True,
-                    "post_worker_init": _warm_search,
-                }
+                gunicorn_options(
+                    options["host"], options["port"], options["workers"], options["threads"]
+                )
             ).run()
         finally:
             for worker in workers:
