@@ -215,11 +215,14 @@ def main() -> None:
         "hybrid": [],
         "exact numpy scan": [],
     }
+    # Each kind in its own pass over the queries: a search timed right after another search
+    # for the same query finds that query's graph path in the CPU caches (1-2 ms faster).
     for q in queries:
         t = time.perf_counter()
         embedder.embed_query(q)
         timings["embed query"].append(time.perf_counter() - t)
-        for mode in ("lexical", "dense", "hybrid"):
+    for mode in ("lexical", "dense", "hybrid"):
+        for q in queries:
             t = time.perf_counter()
             index.search(q, mode=mode, limit=10)
             timings[mode].append(time.perf_counter() - t)
