@@ -122,7 +122,7 @@ class Columns:
 
     def _summary(self) -> tuple[int, bool]:
         counts = self._counts
-        if counts is None or len(self.alive) != self.rows:
+        if counts is None:
             live = int(np.count_nonzero(self.alive))
             counts = (live, bool(np.all(self.embedded | ~self.alive)))
             self._counts = counts

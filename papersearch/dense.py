@@ -27,7 +27,7 @@ EXPANSION_ADD = 128
 # 1000 -> 0.92, 1600 -> 0.955, 2000 -> 0.963, 2500 -> 0.969 (bench/search_speed.py;
 # docs/search.md); each 500 more costs about 1 ms. How many of the graph's candidates are
 # re-scored did not change recall@10 (100, 300 or 500 alike): what the graph misses it never
-# reaches. Recall@100 does need twice the rows asked for (0.96 against 0.90 for as many).
+# reaches. Recall@100 does need twice the rows asked for (0.955 against 0.896 for as many).
 EXPANSION_SEARCH = 2000
 RESCORE_FACTOR = 2
 MIN_CANDIDATES = 100
