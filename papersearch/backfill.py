@@ -1,87 +1,254 @@
-"""Bulk embedding of a snapshot file, for a machine with a GPU.
+"""Bulk embedding of a snapshot file on a machine with a GPU, and reading its vectors back.
 
     python -m papersearch.backfill SNAPSHOT.jsonl.gz OUT --device cuda --workers 8
 
 Reads the arXiv snapshot format (JSON lines, optionally gzipped). Worker processes tokenise
 blocks of papers (sorted by length inside each block, so batches carry little padding) while
 the main process runs the model in float16 on the GPU; ``imap`` keeps the workers a few
-blocks ahead, so tokenisation overlaps the GPU work. Writes ``OUT.npy`` (float16 unit
-vectors, one row per paper in file order) and ``OUT.ids`` (one arXiv id per line), which
-``SearchIndex.rebuild(..., vectors=...)`` accepts on any machine. Without a GPU
-(``--device cpu``) the same path runs in float32, for tests and small files.
+blocks ahead, so tokenisation overlaps the GPU work. Without a GPU (``--device cpu``) the
+same path runs in float32, for tests and small files.
+
+It writes the folder ``OUT``: ``vectors.npy`` (float16 unit vectors, one row per paper in
+file order), ``keys.npy`` (each row's text key, see ``vector_keys``), ``ids.txt`` and, last,
+``meta.json``. Each finished block is kept in ``OUT/blocks`` until the end, so an interrupted
+run goes on from where it stopped when started again with the same arguments.
+
+``VectorFile`` opens such a folder on any machine, and ``PrecomputedEmbedder`` puts it in
+front of an embedder: a text whose key the file holds takes the file's vector, any other is
+embedded as usual (``dailypapers index --vectors OUT``). Texts are matched, not ids, so a paper
+whose title or abstract changed since the snapshot is embedded again.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import multiprocessing as mp
-import re
+import os
+import shutil
+import signal
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from papersearch.embed import DIM, MAX_SEQ_LENGTH, model_path
+from papersearch.embed import DIM, MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path
 
-_SPACE = re.compile(r"\s+")
+FORMAT = 1
+FloatArray = npt.NDArray[np.float32]
+KeyArray = npt.NDArray[np.uint64]
+# Control characters other than tab, newline and carriage return: the model's tokeniser drops
+# them, as the catalogue does.
+_DROP_CONTROL = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
 _tokenizer: Any = None
 
 
+def fold_text(text: str) -> str:
+    """The text as the tokeniser sees it: control characters dropped and every run of white
+    space one space (the model splits words on white space and nothing else of it counts)."""
+    return " ".join(text.translate(_DROP_CONTROL).split())
+
+
+def vector_keys(model_name: str, texts: Sequence[str]) -> KeyArray:
+    """64-bit keys of (model, folded text): texts that differ only in white space (an abstract
+    as arXiv wraps it, and the same abstract as the catalogue keeps it) share a key."""
+    out = np.empty(len(texts), dtype=np.uint64)
+    prefix = model_name.encode("utf-8") + b"\0"
+    for i, text in enumerate(texts):
+        digest = hashlib.blake2b(prefix + fold_text(text).encode("utf-8"), digest_size=8)
+        out[i] = int.from_bytes(digest.digest(), "little")
+    return out
+
+
 def snapshot_texts(path: Path) -> Iterator[tuple[str, str]]:
-    """(id, title + ". " + abstract) for each paper of a snapshot file."""
+    """(id, title + ". " + abstract) for each paper of a snapshot file, as the index embeds it
+    (``Document.embedding_text``)."""
     opener: Any = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
                 record = json.loads(line)
-                title = _SPACE.sub(" ", record.get("title") or "").strip()
-                abstract = _SPACE.sub(" ", record.get("abstract") or "").strip()
-                yield record["id"], f"{title}. {abstract}"
+                paper_id = str(record["id"]).strip()
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}, line {number}: not a snapshot record ({exc})") from exc
+            title = fold_text(str(record.get("title") or ""))
+            abstract = fold_text(str(record.get("abstract") or ""))
+            yield paper_id, f"{title}. {abstract}"
+
+
+# -- the folder of vectors -------------------------------------------------------------------
+
+
+def write_vectors(
+    out: Path, ids: Sequence[str], keys: KeyArray, vectors: npt.ArrayLike, model_name: str
+) -> None:
+    """Write a finished folder (``meta.json`` last: a folder without it is not finished)."""
+    matrix = np.asarray(vectors, dtype=np.float16)
+    if matrix.shape != (len(ids), DIM) or len(keys) != len(ids):
+        raise ValueError(f"{len(ids)} ids, {len(keys)} keys and vectors of shape {matrix.shape}")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "meta.json").unlink(missing_ok=True)
+    _save_array(out / "vectors.npy", matrix)
+    _save_array(out / "keys.npy", np.asarray(keys, dtype=np.uint64))
+    _atomic(out / "ids.txt", lambda f: f.write("".join(f"{i}\n" for i in ids).encode()))
+    meta = {"format": FORMAT, "model": model_name, "dim": DIM, "rows": len(ids)}
+    _atomic(out / "meta.json", lambda f: f.write(json.dumps(meta).encode()))
+
+
+def _save_array(path: Path, array: npt.NDArray[Any]) -> None:
+    _atomic(path, lambda f: np.save(f, array))
+
+
+def _atomic(path: Path, write: Callable[[Any], object]) -> None:
+    part = path.with_name(path.name + ".part")
+    with part.open("wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+    part.replace(path)
+
+
+class VectorFile:
+    """A finished backfill folder, read-only: its vectors found by text key."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            meta = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(
+                f"{self.path} is not a finished backfill folder (no meta.json): "
+                "run the backfill again to finish it"
+            ) from None
+        except ValueError as exc:
+            raise ValueError(f"{self.path}/meta.json is not valid JSON ({exc})") from exc
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{self.path}: backfill format {meta.get('format')!r} (need {FORMAT})")
+        self.model_name = str(meta["model"])
+        self.dim = int(meta["dim"])
+        self.vectors = np.load(self.path / "vectors.npy", mmap_mode="r")
+        keys = np.load(self.path / "keys.npy")
+        if self.vectors.shape != (int(meta["rows"]), self.dim) or len(keys) != len(self.vectors):
+            raise ValueError(f"{self.path}: vectors, keys and meta.json disagree on the rows")
+        self._order = np.argsort(keys, kind="stable")
+        self._sorted = keys[self._order]
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def rows_of(self, keys: KeyArray) -> npt.NDArray[np.int64]:
+        """The row holding each key, or -1."""
+        if len(self._sorted) == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._sorted, keys), len(self._sorted) - 1)
+        found = self._sorted[pos] == keys
+        return np.where(found, self._order[pos], -1).astype(np.int64)
+
+    def read(self, rows: npt.NDArray[np.int64]) -> FloatArray:
+        """Unit float32 vectors of ``rows`` (any order)."""
+        order = np.argsort(rows, kind="stable")
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        out[order] = np.asarray(self.vectors[rows[order]], dtype=np.float32)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+class PrecomputedEmbedder:
+    """``base`` with a backfill's vectors in front: texts the file holds are not embedded."""
+
+    def __init__(self, base: Embedder, vectors: VectorFile) -> None:
+        if vectors.model_name != base.model_name or vectors.dim != base.dim:
+            raise ValueError(
+                f"{vectors.path} holds vectors of {vectors.model_name} ({vectors.dim} "
+                f"dimensions); the index uses {base.model_name} ({base.dim})"
+            )
+        self.base = base
+        self.vectors = vectors
+        self.model_name = base.model_name
+        self.dim = base.dim
+        self.from_file = 0
+        self.computed = 0
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        rows = self.vectors.rows_of(vector_keys(self.model_name, texts))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        hit = rows >= 0
+        if hit.any():
+            out[hit] = self.vectors.read(rows[hit])
+        missing = np.flatnonzero(~hit)
+        if len(missing):
+            out[missing] = self.base.embed([texts[int(i)] for i in missing])
+        self.from_file += int(hit.sum())
+        self.computed += len(missing)
+        return out
+
+    def embed_query(self, text: str) -> FloatArray:
+        return self.base.embed_query(text)
+
+
+# -- the backfill ----------------------------------------------------------------------------
 
 
 def _init_worker() -> None:
     global _tokenizer  # noqa: PLW0603 (one tokenizer per worker process)
-    from transformers import AutoTokenizer
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"  # the workers are the parallelism
+    from tokenizers import Tokenizer
 
-    _tokenizer = AutoTokenizer.from_pretrained(str(model_path()))
+    _tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+    _tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+    _tokenizer.no_padding()
 
 
-def tokenise_block(
-    args: tuple[int, list[str], int],
-) -> tuple[int, list[tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.int64]]]]]:
-    """Tokenise one block into length-sorted padded batches: (positions, features)."""
+Batch = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int32]]
+
+
+def tokenise_block(args: tuple[int, list[str], int]) -> tuple[int, list[Batch]]:
+    """Tokenise one block into length-sorted padded batches: (positions, ids, mask)."""
     start, texts, batch_size = args
-    encoded = _tokenizer(texts, truncation=True, max_length=MAX_SEQ_LENGTH)
-    order = np.argsort([len(ids) for ids in encoded["input_ids"]], kind="stable")
-    batches = []
+    encoded = [e.ids for e in _tokenizer.encode_batch(texts)]
+    lengths = np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(encoded))
+    order = np.argsort(lengths, kind="stable")
+    batches: list[Batch] = []
     for lo in range(0, len(order), batch_size):
         part = order[lo : lo + batch_size]
-        padded = _tokenizer.pad(
-            {k: [encoded[k][i] for i in part] for k in encoded}, return_tensors="np"
-        )
-        batches.append((part.astype(np.int64), {k: np.asarray(v) for k, v in padded.items()}))
+        width = int(lengths[part].max())
+        ids = np.zeros((len(part), width), dtype=np.int32)
+        mask = np.zeros((len(part), width), dtype=np.int32)
+        for j, i in enumerate(part.tolist()):
+            ids[j, : lengths[i]] = encoded[i]
+            mask[j, : lengths[i]] = 1
+        batches.append((part.astype(np.int64), ids, mask))
     return start, batches
 
 
-def _blocks(
-    texts: Iterator[tuple[str, str]], size: int, batch_size: int, ids: list[str]
-) -> Iterator[tuple[int, list[str], int]]:
-    block: list[str] = []
-    start = 0
-    for paper_id, text in texts:
-        ids.append(paper_id)
-        block.append(text)
-        if len(block) == size:
-            yield start, block, batch_size
-            start += len(block)
-            block = []
-    if block:
-        yield start, block, batch_size
+@dataclass
+class Backfilled:
+    papers: int  # in the snapshot (or its first ``limit``)
+    embedded: int  # by this run
+    resumed: int  # found in blocks an earlier, interrupted run had finished
+    seconds: float
+
+
+def _plan(snapshot: Path, block_size: int, limit: int | None) -> dict[str, Any]:
+    stat = snapshot.stat()
+    return {
+        "snapshot": snapshot.name,
+        "bytes": stat.st_size,
+        "modified": int(stat.st_mtime),
+        "block_size": block_size,
+        "limit": limit,
+        "model": MODEL_NAME,
+    }
 
 
 def backfill(
@@ -93,10 +260,33 @@ def backfill(
     batch_size: int = 256,
     block_size: int = 8192,
     limit: int | None = None,
-) -> int:
-    """Embed every paper of ``snapshot``; returns how many."""
+    progress: Callable[[int, int], None] | None = None,
+) -> Backfilled:
+    """Embed every paper of ``snapshot`` into the folder ``out`` (see the module's text).
+
+    ``progress(done, resumed)`` is called after each block. Blocks finished by an earlier run
+    of the same snapshot, block size and limit are read back, not embedded again.
+    """
     import torch
     from sentence_transformers import SentenceTransformer
+
+    started = time.perf_counter()
+    blocks_dir = out / "blocks"
+    plan = _plan(snapshot, block_size, limit)
+    plan_file = blocks_dir / "plan.json"
+    blocks_dir.mkdir(parents=True, exist_ok=True)
+    (out / "meta.json").unlink(missing_ok=True)  # the folder is unfinished until the end
+    if plan_file.exists():
+        if json.loads(plan_file.read_text(encoding="utf-8")) != plan:
+            raise ValueError(
+                f"{out} holds blocks of another snapshot or block size: choose another "
+                "folder or delete it"
+            )
+    else:
+        _atomic(plan_file, lambda f: f.write(json.dumps(plan).encode()))
+
+    def block_path(start: int) -> Path:
+        return blocks_dir / f"{start:012d}.npy"
 
     model = SentenceTransformer(str(model_path()), device=device)
     encoder: Any = model[0].auto_model
@@ -107,52 +297,119 @@ def backfill(
     if limit is not None:
         texts = (t for i, t in enumerate(texts) if i < limit)
     ids: list[str] = []
-    chunks: list[npt.NDArray[np.float16]] = []
+    keys: list[KeyArray] = []
+    sizes: list[tuple[int, int]] = []
+    resumed = [0]
+
+    def todo() -> Iterator[tuple[int, list[str], int]]:
+        """Blocks still to embed (the ids and keys of every block are kept on the way)."""
+        block: list[str] = []
+        start = 0
+
+        def flush() -> Iterator[tuple[int, list[str], int]]:
+            keys.append(vector_keys(MODEL_NAME, block))
+            sizes.append((start, len(block)))
+            if _finished_block(block_path(start), len(block)):
+                resumed[0] += len(block)
+            else:
+                yield start, list(block), batch_size
+
+        for paper_id, text in texts:
+            ids.append(paper_id)
+            block.append(text)
+            if len(block) == block_size:
+                yield from flush()
+                start += len(block)
+                block = []
+        if block:
+            yield from flush()
+
+    embedded = 0
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker) as pool, torch.inference_mode():
-        for start, batches in pool.imap(
-            tokenise_block, _blocks(texts, block_size, batch_size, ids)
-        ):
-            size = sum(len(p) for p, _ in batches)
-            vectors = np.zeros((size, DIM), dtype=np.float16)
-            for positions, features in batches:
-                tensors = {
-                    k: torch.from_numpy(v).to(device, non_blocking=True)
-                    for k, v in features.items()
-                }
-                hidden = encoder(**tensors).last_hidden_state
-                mask = tensors["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1).float() / mask.sum(1).float().clamp(min=1)
+    with ctx.Pool(max(workers, 1), initializer=_init_worker) as pool, torch.inference_mode():
+        for start, batches in pool.imap(tokenise_block, todo()):
+            size = sum(len(positions) for positions, _, _ in batches)
+            pooled_all = torch.empty((size, DIM), dtype=torch.float16, device=device)
+            for positions, token_ids, mask in batches:
+                input_ids = torch.from_numpy(token_ids).to(device).long()
+                attention = torch.from_numpy(mask).to(device)
+                hidden = encoder(input_ids=input_ids, attention_mask=attention).last_hidden_state
+                weights = attention.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * weights).sum(1).float() / weights.sum(1).float().clamp(min=1)
                 pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                vectors[positions] = pooled.cpu().numpy().astype(np.float16)
-            assert start == sum(len(c) for c in chunks)
-            chunks.append(vectors)
-    matrix = np.concatenate(chunks) if chunks else np.zeros((0, DIM), np.float16)
-    np.save(out.with_suffix(".npy"), matrix)
-    out.with_suffix(".ids").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
-    return len(ids)
+                pooled_all[torch.from_numpy(positions).to(device)] = pooled.half()
+            vectors = pooled_all.cpu().numpy()  # one wait for the device a block
+            _save_array(block_path(start), vectors)
+            embedded += size
+            if progress:
+                progress(embedded + resumed[0], resumed[0])
+    if progress and embedded == 0:
+        progress(resumed[0], resumed[0])
+
+    matrix = np.empty((len(ids), DIM), dtype=np.float16)
+    for start, size in sizes:
+        matrix[start : start + size] = np.load(block_path(start))
+    all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
+    write_vectors(out, ids, all_keys, matrix, MODEL_NAME)
+    shutil.rmtree(blocks_dir)
+    return Backfilled(len(ids), embedded, resumed[0], time.perf_counter() - started)
+
+
+def _finished_block(path: Path, rows: int) -> bool:
+    """Whether an earlier run left this block whole (files are written whole or not at all)."""
+    if not path.exists():
+        return False
+    try:
+        shape = np.load(path, mmap_mode="r").shape
+    except (OSError, ValueError):
+        return False
+    return bool(shape == (rows, DIM))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("snapshot", type=Path)
-    parser.add_argument("out", type=Path, help="writes OUT.npy and OUT.ids")
+    parser.add_argument("out", type=Path, help="the folder to write (or to go on with)")
     parser.add_argument("--device", default="cuda")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=max(1, min(8, (os.cpu_count() or 2) - 1)))
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--limit", type=int)
+    parser.add_argument("--block-size", type=int, default=8192)
+    parser.add_argument("--limit", type=int, help="only the first LIMIT papers")
     args = parser.parse_args()
-    start = time.perf_counter()
-    n = backfill(
-        args.snapshot,
-        args.out,
-        device=args.device,
-        workers=args.workers,
-        batch_size=args.batch_size,
-        limit=args.limit,
+    started = time.perf_counter()
+    last = [0.0]
+
+    def report(done: int, resumed: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= 10:
+            last[0] = now
+            rate = (done - resumed) / max(now - started, 1e-9)
+            note = f" ({resumed:,} from an earlier run)" if resumed else ""
+            print(f"  {done:,} papers{note}, {rate:,.0f}/s", file=sys.stderr, flush=True)
+
+    try:
+        result = backfill(
+            args.snapshot,
+            args.out,
+            device=args.device,
+            workers=args.workers,
+            batch_size=args.batch_size,
+            block_size=args.block_size,
+            limit=args.limit,
+            progress=report,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: the finished blocks are in {args.out / 'blocks'}; "
+            "run the same command again to go on",
+            file=sys.stderr,
+        )
+        raise SystemExit(130) from None
+    rate = result.embedded / max(result.seconds, 1e-9)
+    print(
+        f"{result.papers:,} papers in {args.out}: {result.embedded:,} embedded in "
+        f"{result.seconds:.0f} s ({rate:,.0f}/s), {result.resumed:,} from an earlier run"
     )
-    elapsed = time.perf_counter() - start
-    print(f"embedded {n:,} papers in {elapsed:.0f} s ({n / max(elapsed, 1e-9):,.0f}/s)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -34,6 +35,7 @@ from dailypapers.catalog.models import Paper
 from dailypapers.community.models import DailyEntry
 from dailypapers.community.votes import with_upvotes
 from papersearch import Document, Embedder, SearchIndex
+from papersearch.backfill import PrecomputedEmbedder, VectorFile
 from papersearch.storage import IndexFormatError
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,25 @@ def warm_up() -> None:
         log.exception("search: warming up failed")
         return
     log.info("search: index and model ready in %.1f s", time.monotonic() - started)
+
+
+@contextmanager
+def vectors_from(file: VectorFile) -> Iterator[PrecomputedEmbedder]:
+    """Within the block, texts whose vectors ``file`` (a backfill made on a GPU machine, say)
+    holds take them from there instead of from the model; the others are embedded as usual."""
+    base = embedder()
+    source = PrecomputedEmbedder(base, file)
+    with _Held.lock:
+        _Held.embedder = source
+        if _Held.index is not None:
+            _Held.index.embedder = source
+    try:
+        yield source
+    finally:
+        with _Held.lock:
+            _Held.embedder = base
+            if _Held.index is not None:
+                _Held.index.embedder = base
 
 
 def forget_index() -> None:

@@ -3,11 +3,13 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from dailypapers.catalog.models import Paper
 from dailypapers.core.status import collect_status, format_status
 from dailypapers.search import keeper
+from papersearch.backfill import snapshot_texts, vector_keys, write_vectors
+from tests.conftest import snapshot_line
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +47,40 @@ def test_keywords_only_then_status_shows_progress(add_papers):
     assert "embedding in the background" in format_status(collect_status())
     run()
     assert "all with vectors" in collect_status()["index"]["state"]
+
+
+def test_vectors_from_a_backfill_of_the_snapshot(search_settings, write_snapshot, tmp_path):
+    """A snapshot imported here and embedded elsewhere (`python -m papersearch.backfill`,
+    with the test model standing in): its vectors are taken for every paper whose text is
+    still the snapshot's, whatever white space arXiv wrapped it in."""
+    lines = [
+        snapshot_line(
+            f"2501.{i:05d}",
+            title=f"Graphs and\n  networks {i}",
+            abstract=f"  We study graphs {i} with a\nwrapped line.\n  A second paragraph.\n",
+        )
+        for i in range(1, 5)
+    ]
+    snapshot = write_snapshot(lines)
+    call_command("ingest", "snapshot", str(snapshot))
+    words = keeper.embedder()
+    ids, texts = zip(*snapshot_texts(snapshot), strict=True)
+    keys = vector_keys(words.model_name, texts)
+    write_vectors(tmp_path / "vectors", ids, keys, words.embed(texts), words.model_name)
+    changed = Paper.objects.get(arxiv_id="2501.00004")
+    changed.abstract = "Rewritten since the snapshot."
+    changed.save()
+    words.embedded.clear()
+
+    out, _ = run("--vectors", str(tmp_path / "vectors"))
+    assert "search index: 4 papers, 4 with vectors" in out
+    assert "vectors: 3 taken from" in out and "1 computed here" in out
+    assert words.embedded == ["Graphs and networks 4. Rewritten since the snapshot."]
+    assert keeper.embedder() is words  # the folder is used for that command only
+    out, _ = run("--rebuild", "--vectors", str(tmp_path / "vectors"))
+    assert "vectors: 0 taken from" in out  # the index's own vectors come first
+
+    with pytest.raises(CommandError, match="not a finished backfill folder"):
+        run("--vectors", str(tmp_path / "nothing"))
+    with pytest.raises(CommandError, match="do not go together"):
+        run("--vectors", str(tmp_path / "vectors"), "--keywords-only")

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import time
 from argparse import ArgumentParser
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.core.progress import Progress
 from dailypapers.search import keeper
 from papersearch import SearchIndex
+from papersearch.backfill import VectorFile
 
 
 class Command(BaseCommand):
@@ -31,8 +34,34 @@ class Command(BaseCommand):
             action="store_true",
             help="compute no vectors now: leave them to the background job",
         )
+        parser.add_argument(
+            "--vectors",
+            metavar="FOLDER",
+            type=Path,
+            help="take the vectors of papers from FOLDER, made from a snapshot by "
+            "`python -m papersearch.backfill` (on a GPU machine, say); papers whose title or "
+            "abstract differ from the snapshot's are embedded here as usual",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["vectors"] is not None and options["keywords_only"]:
+            raise CommandError("--vectors and --keywords-only do not go together")
+        with ExitStack() as stack:
+            source = None
+            if options["vectors"] is not None:
+                try:
+                    file = VectorFile(options["vectors"])
+                    source = stack.enter_context(keeper.vectors_from(file))
+                except (OSError, ValueError) as exc:
+                    raise CommandError(f"--vectors: {exc}") from exc
+            self._update(**options)
+            if source is not None:
+                self.stdout.write(
+                    f"vectors: {source.from_file:,} taken from {options['vectors']}, "
+                    f"{source.computed:,} computed here"
+                )
+
+    def _update(self, **options: Any) -> None:
         started = time.monotonic()
         if options["rebuild"]:
             index = self._rebuild(embed=not options["keywords_only"])
