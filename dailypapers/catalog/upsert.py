@@ -24,6 +24,7 @@ import orjson
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .ids import normalize_arxiv_id
 from .links import find_links
 from .models import Author, Category, Paper, PaperAuthor, PaperCategory
 from .records import InvalidRecord, PaperRecord
@@ -459,3 +460,18 @@ def upsert_paper(record: PaperRecord, *, source: str) -> UpsertResult:
     if result.rejected:
         raise InvalidRecord(result.rejected[0][1])
     return result
+
+
+def papers_with_extra(records: Sequence[PaperRecord], key: str) -> list[tuple[int, dict[str, Any]]]:
+    """(paper id, ``record.extra[key]``) for each record that carries such a dict and whose
+    paper the catalogue holds, for what a source keeps beside its papers (run after the
+    batch's upsert, in its transaction); of two records of one paper the last wins."""
+    wanted = {
+        normalize_arxiv_id(r.arxiv_id): info
+        for r in records
+        if isinstance(info := r.extra.get(key), dict)
+    }
+    if not wanted:
+        return []
+    papers = dict(Paper.objects.filter(arxiv_id__in=list(wanted)).values_list("arxiv_id", "id"))
+    return [(papers[arxiv_id], info) for arxiv_id, info in wanted.items() if arxiv_id in papers]

@@ -17,9 +17,9 @@ from xml.etree.ElementTree import Element
 
 from django.conf import settings
 
-from dailypapers.catalog.ids import InvalidArxivId, normalize_arxiv_id, parse_arxiv_id
-from dailypapers.catalog.models import Paper
+from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.catalog.records import PaperRecord
+from dailypapers.catalog.upsert import papers_with_extra
 
 from .http import PoliteClient, SourceError
 from .items import Item
@@ -152,21 +152,13 @@ def read_announcements(client: PoliteClient, categories: Sequence[str]) -> Itera
 
 def save_announcements(records: Sequence[PaperRecord]) -> int:
     """Keep how each paper was announced on which day (runs inside the batch's transaction)."""
-    wanted = {
-        normalize_arxiv_id(r.arxiv_id): r.extra["announcement"]
-        for r in records
-        if isinstance(r.extra.get("announcement"), dict)
-    }
-    if not wanted:
-        return 0
-    papers = dict(Paper.objects.filter(arxiv_id__in=list(wanted)).values_list("arxiv_id", "id"))
     rows = []
-    for arxiv_id, info in wanted.items():
-        if arxiv_id not in papers or not isinstance(info, dict) or not info.get("day"):
+    for paper_id, info in papers_with_extra(records, "announcement"):
+        if not info.get("day"):
             continue
         rows.append(
             Announcement(
-                paper_id=papers[arxiv_id],
+                paper_id=paper_id,
                 day=date.fromisoformat(str(info["day"])),
                 announce_type=str(info["type"]),
                 version=info.get("version") if isinstance(info.get("version"), int) else None,

@@ -14,9 +14,8 @@ from typing import Any
 import orjson
 from django.conf import settings
 
-from dailypapers.catalog.ids import normalize_arxiv_id
-from dailypapers.catalog.models import Paper
 from dailypapers.catalog.records import PaperRecord
+from dailypapers.catalog.upsert import papers_with_extra
 from dailypapers.community.models import DailyEntry, hot_score
 
 from .http import PoliteClient, SourceError
@@ -112,24 +111,14 @@ def read_daily_papers(client: PoliteClient, day: date, *, start_page: int = 0) -
 
 def save_daily_entries(records: Sequence[PaperRecord]) -> int:
     """Record who featured which paper on which day (inside the batch's transaction)."""
-    wanted = {
-        normalize_arxiv_id(r.arxiv_id): r.extra["daily"]
-        for r in records
-        if isinstance(r.extra.get("daily"), dict)
-    }
-    if not wanted:
-        return 0
-    papers = dict(Paper.objects.filter(arxiv_id__in=list(wanted)).values_list("arxiv_id", "id"))
     rows = []
-    for arxiv_id, info in wanted.items():
-        if arxiv_id not in papers or not isinstance(info, dict):
-            continue
+    for paper_id, info in papers_with_extra(records, "daily"):
         day = date.fromisoformat(str(info["day"]))
         at = iso_datetime(info.get("at") if isinstance(info.get("at"), str) else None)
         at = at or datetime.combine(day, time(), tzinfo=UTC)
         rows.append(
             DailyEntry(
-                paper_id=papers[arxiv_id],
+                paper_id=paper_id,
                 day=day,
                 submitted_by_name=str(info.get("by") or "")[:150],
                 submitted_at=at,
