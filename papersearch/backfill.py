@@ -30,6 +30,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -300,6 +301,11 @@ def backfill(
     keys: list[KeyArray] = []
     sizes: list[tuple[int, int]] = []
     resumed = [0]
+    # The pool reads blocks from ``todo`` in a thread of its own, as fast as the workers
+    # tokenise them; tokenised blocks the model has not taken yet are held in memory, so
+    # only a few may be ahead of it.
+    ahead = threading.Semaphore(max(workers, 1) + 2)
+    stopping = threading.Event()
 
     def todo() -> Iterator[tuple[int, list[str], int]]:
         """Blocks still to embed (the ids and keys of every block are kept on the way)."""
@@ -312,6 +318,9 @@ def backfill(
             if _finished_block(block_path(start), len(block)):
                 resumed[0] += len(block)
             else:
+                while not ahead.acquire(timeout=0.1):
+                    if stopping.is_set():
+                        return
                 yield start, list(block), batch_size
 
         for paper_id, text in texts:
@@ -327,22 +336,14 @@ def backfill(
     embedded = 0
     ctx = mp.get_context("spawn")
     with ctx.Pool(max(workers, 1), initializer=_init_worker) as pool, torch.inference_mode():
-        for start, batches in pool.imap(tokenise_block, todo()):
-            size = sum(len(positions) for positions, _, _ in batches)
-            pooled_all = torch.empty((size, DIM), dtype=torch.float16, device=device)
-            for positions, token_ids, mask in batches:
-                input_ids = torch.from_numpy(token_ids).to(device).long()
-                attention = torch.from_numpy(mask).to(device)
-                hidden = encoder(input_ids=input_ids, attention_mask=attention).last_hidden_state
-                weights = attention.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * weights).sum(1).float() / weights.sum(1).float().clamp(min=1)
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                pooled_all[torch.from_numpy(positions).to(device)] = pooled.half()
-            vectors = pooled_all.cpu().numpy()  # one wait for the device a block
-            _save_array(block_path(start), vectors)
-            embedded += size
-            if progress:
-                progress(embedded + resumed[0], resumed[0])
+        try:
+            for start, batches in pool.imap(tokenise_block, todo()):
+                embedded += _embed_block(encoder, batches, device, block_path(start))
+                ahead.release()
+                if progress:
+                    progress(embedded + resumed[0], resumed[0])
+        finally:
+            stopping.set()  # lets the pool's reading thread end when this one fails
     if progress and embedded == 0:
         progress(resumed[0], resumed[0])
 
@@ -364,6 +365,24 @@ def _finished_block(path: Path, rows: int) -> bool:
     except (OSError, ValueError):
         return False
     return bool(shape == (rows, DIM))
+
+
+def _embed_block(encoder: Any, batches: list[Batch], device: str, path: Path) -> int:
+    """Run the model over one tokenised block and save its vectors to ``path``."""
+    import torch
+
+    size = sum(len(positions) for positions, _, _ in batches)
+    pooled_all = torch.empty((size, DIM), dtype=torch.float16, device=device)
+    for positions, token_ids, mask in batches:
+        input_ids = torch.from_numpy(token_ids).to(device).long()
+        attention = torch.from_numpy(mask).to(device)
+        hidden = encoder(input_ids=input_ids, attention_mask=attention).last_hidden_state
+        weights = attention.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(1).float() / weights.sum(1).float().clamp(min=1)
+        pooled = torch.nn.functional.normalize(pooled, dim=-1)
+        pooled_all[torch.from_numpy(positions).to(device)] = pooled.half()
+    _save_array(path, pooled_all.cpu().numpy())  # one wait for the device a block
+    return size
 
 
 def main() -> None:

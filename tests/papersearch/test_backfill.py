@@ -66,7 +66,8 @@ def embedder() -> MiniLMEmbedder:
 
 
 def run(snapshot: Path, out: Path, **options: object):
-    settings: dict[str, object] = {"device": "cpu", "workers": 2, "batch_size": 2, "block_size": 2}
+    # one paper a block: more blocks than the two workers may have ahead of the model
+    settings: dict[str, object] = {"device": "cpu", "workers": 2, "batch_size": 2, "block_size": 1}
     settings.update(options)
     return backfill(snapshot, out, **settings)  # type: ignore[arg-type]
 
@@ -110,8 +111,8 @@ def test_interrupted_backfill_goes_on_from_its_finished_blocks(tmp_path, embedde
 
     seen: list[tuple[int, int]] = []
     result = run(snapshot, out, progress=lambda done, resumed: seen.append((done, resumed)))
-    assert (result.papers, result.embedded, result.resumed) == (6, 4, 2)
-    assert seen[-1] == (6, 2)
+    assert (result.papers, result.embedded, result.resumed) == (6, 5, 1)
+    assert seen[-1] == (6, 1)
     assert not (out / "blocks").exists()
     file = VectorFile(out)
     expected = plain_encode(embedder.model, CATALOGUE)
