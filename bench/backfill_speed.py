@@ -33,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--limit", type=int, help="only the first LIMIT papers (default: all)")
-    parser.add_argument("--workers", type=int, default=max(1, min(8, (os.cpu_count() or 2) - 1)))
+    parser.add_argument("--workers", type=int, default=max(1, min(16, (os.cpu_count() or 2) - 1)))
     parser.add_argument("--batch-size", type=int, default=256)
     args = parser.parse_args()
     texts = [text for _id, text in itertools.islice(snapshot_texts(SNAPSHOT), args.limit)]

@@ -390,7 +390,7 @@ def main() -> None:
     parser.add_argument("snapshot", type=Path)
     parser.add_argument("out", type=Path, help="the folder to write (or to go on with)")
     parser.add_argument("--device", default="cuda")
-    parser.add_argument("--workers", type=int, default=max(1, min(8, (os.cpu_count() or 2) - 1)))
+    parser.add_argument("--workers", type=int, default=max(1, min(16, (os.cpu_count() or 2) - 1)))
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--block-size", type=int, default=8192)
     parser.add_argument("--limit", type=int, help="only the first LIMIT papers")
