@@ -1,6 +1,7 @@
 """`dailypapers index` and `index --rebuild`, and what `status` says about the index."""
 
 import io
+import shutil
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -79,6 +80,14 @@ def test_vectors_from_a_backfill_of_the_snapshot(search_settings, write_snapshot
     assert keeper.embedder() is words  # the folder is used for that command only
     out, _ = run("--rebuild", "--vectors", str(tmp_path / "vectors"))
     assert "vectors: 0 taken from" in out  # the index's own vectors come first
+
+    keeper.forget_index()  # a bulk import's way: a fresh index built with the folder
+    shutil.rmtree(search_settings.SEARCH_INDEX_DIR)
+    words = keeper.embedder()
+    out, _ = run("--rebuild", "--vectors", str(tmp_path / "vectors"))
+    assert "search index: 4 papers, 4 with vectors" in out
+    assert "vectors: 3 taken from" in out and "1 computed here" in out
+    assert words.embedded == ["Graphs and networks 4. Rewritten since the snapshot."]
 
     with pytest.raises(CommandError, match="not a finished backfill folder"):
         run("--vectors", str(tmp_path / "nothing"))
