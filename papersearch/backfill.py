@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import itertools
 import json
 import multiprocessing as mp
 import os
@@ -90,9 +91,16 @@ def snapshot_texts(path: Path) -> Iterator[tuple[str, str]]:
 
 
 def write_vectors(
-    out: Path, ids: Sequence[str], keys: KeyArray, vectors: npt.ArrayLike, model_name: str
+    out: Path,
+    ids: Sequence[str],
+    keys: KeyArray,
+    vectors: npt.ArrayLike,
+    model_name: str,
+    *,
+    source: dict[str, Any] | None = None,
 ) -> None:
-    """Write a finished folder (``meta.json`` last: a folder without it is not finished)."""
+    """Write a finished folder (``meta.json`` last: a folder without it is not finished);
+    ``source`` says what it was made from."""
     matrix = np.asarray(vectors, dtype=np.float16)
     if matrix.shape != (len(ids), DIM) or len(keys) != len(ids):
         raise ValueError(f"{len(ids)} ids, {len(keys)} keys and vectors of shape {matrix.shape}")
@@ -101,7 +109,7 @@ def write_vectors(
     _save_array(out / "vectors.npy", matrix)
     _save_array(out / "keys.npy", np.asarray(keys, dtype=np.uint64))
     _atomic(out / "ids.txt", lambda f: f.write("".join(f"{i}\n" for i in ids).encode()))
-    meta = {"format": FORMAT, "model": model_name, "dim": DIM, "rows": len(ids)}
+    meta = {"format": FORMAT, "model": model_name, "dim": DIM, "rows": len(ids), "source": source}
     _atomic(out / "meta.json", lambda f: f.write(json.dumps(meta).encode()))
 
 
@@ -275,6 +283,9 @@ def backfill(
     blocks_dir = out / "blocks"
     plan = _plan(snapshot, block_size, limit)
     plan_file = blocks_dir / "plan.json"
+    finished = _finished_folder(out, plan)
+    if finished is not None:  # the same command again, after it ended
+        return Backfilled(finished, 0, finished, time.perf_counter() - started)
     blocks_dir.mkdir(parents=True, exist_ok=True)
     (out / "meta.json").unlink(missing_ok=True)  # the folder is unfinished until the end
     if plan_file.exists():
@@ -296,7 +307,7 @@ def backfill(
         encoder = encoder.half()
     texts = snapshot_texts(snapshot)
     if limit is not None:
-        texts = (t for i, t in enumerate(texts) if i < limit)
+        texts = itertools.islice(texts, limit)
     ids: list[str] = []
     keys: list[KeyArray] = []
     sizes: list[tuple[int, int]] = []
@@ -351,9 +362,26 @@ def backfill(
     for start, size in sizes:
         matrix[start : start + size] = np.load(block_path(start))
     all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
-    write_vectors(out, ids, all_keys, matrix, MODEL_NAME)
+    write_vectors(out, ids, all_keys, matrix, MODEL_NAME, source=plan)
     shutil.rmtree(blocks_dir)
     return Backfilled(len(ids), embedded, resumed[0], time.perf_counter() - started)
+
+
+def _finished_folder(out: Path, plan: dict[str, Any]) -> int | None:
+    """The rows of ``out`` when a run of ``plan`` finished it; None when it is unfinished or
+    new. The finished vectors of another snapshot are never written over."""
+    try:
+        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{out}/meta.json cannot be read ({exc})") from exc
+    if meta.get("source") != plan:
+        raise ValueError(
+            f"{out} holds the finished vectors of another snapshot or block size: choose "
+            "another folder or delete it"
+        )
+    return int(meta["rows"])
 
 
 def _finished_block(path: Path, rows: int) -> bool:
@@ -424,6 +452,9 @@ def main() -> None:
             file=sys.stderr,
         )
         raise SystemExit(130) from None
+    if result.embedded == 0 and result.resumed == result.papers:
+        print(f"{result.papers:,} papers in {args.out}: finished before, nothing to do")
+        return
     rate = result.embedded / max(result.seconds, 1e-9)
     print(
         f"{result.papers:,} papers in {args.out}: {result.embedded:,} embedded in "

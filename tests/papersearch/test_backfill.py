@@ -39,6 +39,7 @@ RECORDS = [
     ("2501.00005", "Reward models", "  Overoptimization of reward\nmodels in language models.\n"),
     ("2501.00006", "Long", "  Longer than the model reads:\n" + "tokens of text " * 120),
 ]
+RECORDS_AS_LINES = [json.dumps({"id": i, "title": t, "abstract": a}) for i, t, a in RECORDS]
 # The same papers as the catalogue keeps them (clean_line titles, paragraphs of clean_abstract)
 CATALOGUE = [
     "Attention is all you need. We propose a new architecture based on attention.",
@@ -50,13 +51,9 @@ CATALOGUE = [
 ]
 
 
-def write_snapshot(path: Path, lines: list[str] | None = None) -> Path:
+def write_snapshot(path: Path, lines: list[str] = RECORDS_AS_LINES) -> Path:
     with gzip.open(path, "wt", encoding="utf-8") as f:
-        if lines is not None:
-            f.write("".join(line + "\n" for line in lines))
-        else:
-            for paper_id, title, abstract in RECORDS:
-                f.write(json.dumps({"id": paper_id, "title": title, "abstract": abstract}) + "\n")
+        f.write("".join(line + "\n" for line in lines))
     return path
 
 
@@ -92,6 +89,13 @@ def test_backfill_writes_the_vectors_the_index_would_compute(tmp_path, embedder)
     expected = plain_encode(embedder.model, CATALOGUE)
     assert (file.read(rows) * expected).sum(axis=1).min() >= 0.999
     assert file.rows_of(vector_keys(MODEL_NAME, ["Surface codes. Another text."])).tolist() == [-1]
+    again = run(snapshot, out)  # the same command after it ended: nothing to do
+    assert (again.papers, again.embedded, again.resumed) == (6, 0, 6)
+    assert VectorFile(out).rows_of(vector_keys(MODEL_NAME, CATALOGUE)).tolist() == rows.tolist()
+    other = write_snapshot(tmp_path / "other.jsonl.gz", [RECORDS_AS_LINES[0]])
+    with pytest.raises(ValueError, match="finished vectors of another snapshot"):
+        run(other, out)  # never written over
+    assert len(VectorFile(out)) == 6
 
 
 def test_interrupted_backfill_goes_on_from_its_finished_blocks(tmp_path, embedder) -> None:
