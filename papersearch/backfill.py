@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import itertools
 import json
 import multiprocessing as mp
@@ -41,7 +40,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from papersearch.embed import DIM, MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path
+from papersearch.embed import DIM, MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path, text_hashes
+from papersearch.storage import atomic_write, atomic_write_bytes
 
 FORMAT = 1
 FloatArray = npt.NDArray[np.float32]
@@ -61,12 +61,7 @@ def fold_text(text: str) -> str:
 def vector_keys(model_name: str, texts: Sequence[str]) -> KeyArray:
     """64-bit keys of (model, folded text): texts that differ only in white space (an abstract
     as arXiv wraps it, and the same abstract as the catalogue keeps it) share a key."""
-    out = np.empty(len(texts), dtype=np.uint64)
-    prefix = model_name.encode("utf-8") + b"\0"
-    for i, text in enumerate(texts):
-        digest = hashlib.blake2b(prefix + fold_text(text).encode("utf-8"), digest_size=8)
-        out[i] = int.from_bytes(digest.digest(), "little")
-    return out
+    return text_hashes(model_name, [fold_text(text) for text in texts])
 
 
 def snapshot_texts(path: Path) -> Iterator[tuple[str, str]]:
@@ -108,22 +103,13 @@ def write_vectors(
     (out / "meta.json").unlink(missing_ok=True)
     _save_array(out / "vectors.npy", matrix)
     _save_array(out / "keys.npy", np.asarray(keys, dtype=np.uint64))
-    _atomic(out / "ids.txt", lambda f: f.write("".join(f"{i}\n" for i in ids).encode()))
+    atomic_write_bytes(out / "ids.txt", "".join(f"{i}\n" for i in ids).encode())
     meta = {"format": FORMAT, "model": model_name, "dim": DIM, "rows": len(ids), "source": source}
-    _atomic(out / "meta.json", lambda f: f.write(json.dumps(meta).encode()))
+    atomic_write_bytes(out / "meta.json", json.dumps(meta).encode())
 
 
 def _save_array(path: Path, array: npt.NDArray[Any]) -> None:
-    _atomic(path, lambda f: np.save(f, array))
-
-
-def _atomic(path: Path, write: Callable[[Any], object]) -> None:
-    part = path.with_name(path.name + ".part")
-    with part.open("wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    part.replace(path)
+    atomic_write(path, lambda f: np.save(f, array))
 
 
 class VectorFile:
@@ -295,7 +281,7 @@ def backfill(
                 "folder or delete it"
             )
     else:
-        _atomic(plan_file, lambda f: f.write(json.dumps(plan).encode()))
+        atomic_write_bytes(plan_file, json.dumps(plan).encode())
 
     def block_path(start: int) -> Path:
         return blocks_dir / f"{start:012d}.npy"

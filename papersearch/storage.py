@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -61,24 +61,25 @@ def fsync_tree(path: Path) -> None:
         fsync_dir(Path(root))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` whole or not at all: ``write`` fills a temporary file, synced to disk,
+    that then takes the path's place."""
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as f:
-        f.write(data)
+        write(f)
         f.flush()
         os.fsync(f.fileno())
     tmp.replace(path)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda f: f.write(data))
     fsync_dir(path.parent)
 
 
 def save_arrays(path: Path, arrays: dict[str, npt.NDArray[Any]]) -> None:
     """Write a new ``.npz`` file (never one the manifest already names)."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as f:
-        np.savez(f, **arrays)  # type: ignore[arg-type]
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    atomic_write(path, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
 
 
 def load_arrays(path: Path) -> dict[str, npt.NDArray[Any]]:
