@@ -90,6 +90,21 @@ def collect_status() -> dict[str, Any]:
         "schedule": {
             job.name: job.next_run_at.isoformat() for job in ScheduledJob.objects.order_by("name")
         },
+        "background_jobs": job_outcomes(),
+    }
+
+
+def job_outcomes() -> dict[str, dict[str, Any]]:
+    """How the last run of each background job ended (the jobs record it themselves, so this
+    holds for every job backend)."""
+    return {
+        job.name: {
+            "outcome": job.last_outcome,
+            "started_at": job.last_started_at.isoformat() if job.last_started_at else None,
+            "finished_at": job.last_finished_at.isoformat() if job.last_finished_at else None,
+            "error": job.last_error,
+        }
+        for job in ScheduledJob.objects.exclude(last_outcome="").order_by("name")
     }
 
 
@@ -125,6 +140,15 @@ def format_status(status: dict[str, Any]) -> str:
             failure = run["last_failure"]
             line += f"; last error {failure['at'][:16].replace('T', ' ')} UTC: "
             line += failure["error"][:200]
+        lines.append(line)
+    jobs = status.get("background_jobs") or {}
+    if jobs:
+        lines.append("background jobs")
+    for name, job in jobs.items():
+        when = (job["finished_at"] or job["started_at"] or "")[:16].replace("T", " ")
+        line = f"  {name:<16}{job['outcome']} {when} UTC"
+        if job["error"]:
+            line += f": {job['error'][:300]}"
         lines.append(line)
     next_refresh = status.get("schedule", {}).get("refresh-sources")
     if next_refresh:

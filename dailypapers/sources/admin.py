@@ -20,4 +20,5 @@ class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
 
 @admin.register(ScheduledJob)
 class ScheduledJobAdmin(admin.ModelAdmin[ScheduledJob]):
-    list_display = ("name", "next_run_at", "last_enqueued_at")
+    list_display = ("name", "next_run_at", "last_outcome", "last_finished_at", "last_error")
+    list_filter = ("last_outcome",)

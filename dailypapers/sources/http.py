@@ -47,13 +47,43 @@ class FetchError(SourceError):
     """An HTTP request failed for good (after its retries, or at once for a 4xx)."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, body: bytes = b"", offline: bool = False
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: bytes = b"",
+        offline: bool = False,
+        host: str = "",
     ) -> None:
         super().__init__(message)
         self.status = status
         self.body = body
         self.offline = offline
         """True when the host could not be reached at all (no network, DNS, refused)."""
+        self.host = host
+
+
+OFFLINE_NOTICE_SECONDS = 6 * 3600
+
+
+def _offline_key(host: str) -> str:
+    return f"sources:offline:{_safe_name(host)}"
+
+
+def first_offline_notice(host: str) -> bool:
+    """Whether this is the first time, across the installation's processes, that ``host``
+    was found unreachable since it last answered (or in the last six hours): the one time to
+    say so as a warning. Later failures are said at INFO, so a machine without network logs
+    "offline" once, not once per job and retry."""
+    from django.core.cache import cache
+
+    return bool(cache.add(_offline_key(host), True, OFFLINE_NOTICE_SECONDS))
+
+
+def _reachable(host: str) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_offline_key(host))
 
 
 @dataclass(slots=True)
@@ -282,12 +312,17 @@ class PoliteClient:
                         f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                     )
                     if attempt >= self.retries:
+                        tries = f" after {attempt + 1} tries" if attempt else ""
                         raise FetchError(
-                            f"could not reach {host} ({last_problem})", offline=offline
+                            f"could not reach {host}{tries} ({last_problem})",
+                            offline=offline,
+                            host=host,
                         ) from exc
                     wait = self._wait_for(attempt, None)
+                    level = logging.DEBUG if offline else logging.WARNING
                 else:
                     if response.status < 400 or response.status in allow_status:
+                        _reachable(host)
                         return response
                     if response.status not in RETRY_STATUSES or attempt >= self.retries:
                         snippet = response.content[:300].decode("utf-8", "replace").strip()
@@ -297,11 +332,15 @@ class PoliteClient:
                             + (f": {' '.join(snippet.split())}" if snippet else ""),
                             status=response.status,
                             body=response.content,
+                            host=host,
                         )
                     wait = self._wait_for(attempt, response.headers.get("retry-after"))
                     last_problem = f"HTTP {response.status}"
+                    level = logging.WARNING
                     slot.hold_off(wait)
-            log.warning(
+            # An unreachable host (no network) is said once, by the job that gave up on it.
+            log.log(
+                level,
                 "%s: %s; trying again in %.1f s (try %d of %d)",
                 host,
                 last_problem,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,13 +17,12 @@ from dailypapers.catalog.models import Paper
 
 from . import api
 from .announcements import read_announcements, save_announcements
-from .http import FetchError, PoliteClient, SourceError
+from .http import FetchError, PoliteClient, SourceError, first_offline_notice
 from .huggingface import read_daily_papers, save_daily_entries
 from .items import Item
-from .models import IngestRun, ScheduledJob
+from .models import IngestRun
 from .oai import Harvest
 from .runner import ingest, resumable_run
-from .schedule import FIRST_FILL
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,23 @@ HUGGINGFACE = "huggingface"
 SOURCES = (API, OAI, ANNOUNCEMENTS, HUGGINGFACE)
 COMPLETE_LIMIT = 1000
 """At most this many papers lacking dates are completed from the API per refresh."""
+
+
+class JobFailed(SourceError):
+    """A job did not do what it was for; the message says why. Its details were logged where
+    they happened, so the job system records it as failed without a traceback."""
+
+    reported = True
+
+
+def _say_failed(what: str, exc: SourceError, hint: str = "") -> None:
+    """Log a step that failed: a warning, except for a host already known to be unreachable
+    (said once, by the first job that found it so)."""
+    if isinstance(exc, FetchError) and exc.offline:
+        first, message = first_offline_notice(exc.host), f"{what}: no network ({exc}){hint}"
+    else:
+        first, message = True, f"{what} failed: {exc}{hint}"
+    log.log(logging.WARNING if first else logging.INFO, "%s", message)
 
 
 def _digest(*parts: object) -> str:
@@ -230,11 +247,29 @@ def complete_papers(
     return ingest_ids(ids, client=client)
 
 
-def refresh(*, dry_run: bool = False, client: PoliteClient | None = None) -> list[IngestRun]:
+@dataclass
+class Refresh:
+    """What a refresh did: the runs of the sources it read, and the steps that failed."""
+
+    runs: list[IngestRun] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    steps: int = 0
+
+    def check(self) -> None:
+        """Raise JobFailed when a step failed (the others were still run)."""
+        if self.failed:
+            raise JobFailed(
+                f"refresh: {len(self.failed)} of {self.steps} steps failed: "
+                + "; ".join(self.failed)
+            )
+
+
+def refresh(*, dry_run: bool = False, client: PoliteClient | None = None) -> Refresh:
     """The scheduled refresh: today's announcements of the configured categories, full
     metadata for the papers they added, and HF's daily list when followed. A source that fails
-    is recorded and logged; the others still run."""
-    runs: list[IngestRun] = []
+    is recorded (its IngestRun) and logged, and the others still run; ``Refresh.check``
+    then fails the job."""
+    done = Refresh()
     steps: list[tuple[str, Callable[[], IngestRun | None]]] = [
         ("announcements", lambda: ingest_announcements(dry_run=dry_run, client=client)),
     ]
@@ -251,14 +286,16 @@ def refresh(*, dry_run: bool = False, client: PoliteClient | None = None) -> lis
                     ),
                 )
             )
+    done.steps = len(steps)
     for name, step in steps:
         try:
             run = step()
         except SourceError as exc:
-            log.warning("refresh: %s failed: %s", name, exc)
+            _say_failed(f"refresh: {name}", exc)
+            done.failed.append(f"{name}: {exc}")
             continue
         if run is not None:
-            runs.append(run)
+            done.runs.append(run)
             log.info(
                 "refresh: %s: %d seen, %d added, %d updated, %d rejected",
                 name,
@@ -267,7 +304,7 @@ def refresh(*, dry_run: bool = False, client: PoliteClient | None = None) -> lis
                 run.updated,
                 run.rejected,
             )
-    return runs
+    return done
 
 
 def fill_query(days: int, categories: Sequence[str], today: date) -> str:
@@ -277,8 +314,9 @@ def fill_query(days: int, categories: Sequence[str], today: date) -> str:
 
 
 def first_fill(days: int | None = None, *, client: PoliteClient | None = None) -> IngestRun | None:
-    """Fill an empty catalogue with the last ``days`` days of the configured categories.
-    Without network it says so once and returns None."""
+    """Fill an empty catalogue with the last ``days`` days of the configured categories
+    (None when there is nothing to do: ``days`` is 0). When arXiv cannot be read it says so
+    once in the log and raises JobFailed; without network the next start tries again."""
     days = settings.FIRST_FILL_DAYS if days is None else days
     if days <= 0:
         return None
@@ -294,20 +332,13 @@ def first_fill(days: int | None = None, *, client: PoliteClient | None = None) -
 
     try:
         run = ingest_query(query, max_results=api.MAX_RESULTS, client=client, on_batch=progress)
-    except FetchError as exc:
-        if exc.offline:
-            # Forget the claim, so the next start tries again.
-            ScheduledJob.objects.filter(name=FIRST_FILL).delete()
-            log.warning(
-                "first fill: no network (%s); serving what the catalogue has. The scheduled "
-                "refresh will try again.",
-                exc,
-            )
-            return None
-        log.error("first fill failed: %s; run `dailypapers ingest fill` to try again", exc)
-        return None
     except SourceError as exc:
-        log.error("first fill failed: %s; run `dailypapers ingest fill` to try again", exc)
-        return None
+        # The next start tries again (schedule.start_first_fill), and so does the command.
+        if isinstance(exc, FetchError) and exc.offline:
+            hint = "; serving what the catalogue has. The scheduled refresh will try again."
+        else:
+            hint = "; run `dailypapers ingest fill` to try again"
+        _say_failed("first fill", exc, hint)
+        raise JobFailed(f"first fill: {exc}") from exc
     log.info("first fill: done, %d papers added", run.added)
     return run

@@ -163,14 +163,16 @@ def run_live(command: BaseCommand, options: dict[str, Any]) -> None:
                     run = jobs.ingest_daily_papers(day, dry_run=dry_run)
                     report(command, f"Hugging Face daily papers {day}", run, dry_run)
             elif source == "refresh":
-                for run in jobs.refresh(dry_run=dry_run):
+                done = jobs.refresh(dry_run=dry_run)
+                for run in done.runs:
                     report(command, f"refresh {run.source}", run, dry_run)
+                done.check()
             elif source == "fill":
                 if dry_run:
                     raise CommandError("fill has no dry run: use `ingest query ... --dry-run`")
                 fill = jobs.first_fill(options["days"])
                 if fill is None:
-                    raise CommandError("nothing was filled (see the messages above)")
+                    raise CommandError("nothing to fill: the number of days is 0")
                 report(command, "fill", fill, dry_run)
     except KeyboardInterrupt:
         command.stderr.write("Interrupted: run the same command again to go on from there.")

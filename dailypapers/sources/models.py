@@ -105,11 +105,21 @@ class Announcement(models.Model):
 
 class ScheduledJob(models.Model):
     """When a periodic job is next due; schedulers claim it with a conditional UPDATE, so
-    several of them never enqueue the same run twice."""
+    several of them never enqueue the same run twice. The job records how its last run
+    ended, whichever job backend ran it (shown by `dailypapers status` and the admin)."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
 
     name = models.CharField(max_length=64, primary_key=True)
     next_run_at = models.DateTimeField(default=timezone.now)
     last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    last_error = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} next at {self.next_run_at:%Y-%m-%d %H:%M}"

@@ -24,6 +24,7 @@ from .models import ScheduledJob
 log = logging.getLogger(__name__)
 
 FIRST_FILL = "first-fill"
+REFRESH = "refresh-sources"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def periodic_jobs() -> list[Periodic]:
     if settings.REFRESH_MINUTES > 0:
         jobs.append(
             Periodic(
-                "refresh-sources",
+                REFRESH,
                 timedelta(minutes=settings.REFRESH_MINUTES),
                 "dailypapers.sources.tasks.refresh_sources",
             )
@@ -74,14 +75,21 @@ def tick() -> list[str]:
 
 
 def start_first_fill() -> bool:
-    """On an empty catalogue, enqueue the first fill, once per installation."""
+    """On an empty catalogue, enqueue the first fill: once per installation, and again at a
+    later start only if that fill failed (no network, say)."""
     if settings.FIRST_FILL_DAYS <= 0 or Paper.objects.exists():
         return False
+    now = timezone.now()
     try:
         with transaction.atomic():
-            ScheduledJob.objects.create(name=FIRST_FILL, next_run_at=timezone.now())
+            ScheduledJob.objects.create(name=FIRST_FILL, next_run_at=now, last_enqueued_at=now)
     except IntegrityError:
-        return False  # enqueued before (by this or another process)
+        # Enqueued before (by this or another process): claim a failed one's retry, once.
+        retry = ScheduledJob.objects.filter(
+            name=FIRST_FILL, last_outcome=ScheduledJob.Outcome.FAILED
+        ).update(last_outcome="", last_enqueued_at=now)
+        if not retry:
+            return False
     _task("dailypapers.sources.tasks.fill_catalogue").enqueue(settings.FIRST_FILL_DAYS)
     log.info(
         "the catalogue is empty: filling it with the last %d days of %s in the background",

@@ -13,7 +13,7 @@ from django_tasks import default_task_backend
 
 from dailypapers.catalog.models import Paper
 from dailypapers.community.models import DailyEntry
-from dailypapers.sources import jobs, schedule
+from dailypapers.sources import jobs, schedule, tasks
 from dailypapers.sources.models import IngestRun, ScheduledJob
 from tests.sources.sources_loopback import ATOM, JSON, Reply, fixture
 
@@ -77,11 +77,13 @@ def test_first_fill_without_network_says_so_once(sources, settings, caplog, queu
         port = s.getsockname()[1]
     settings.ARXIV_API_URL = f"http://127.0.0.1:{port}/api/query"
     schedule.start_first_fill()
-    with caplog.at_level(logging.INFO, logger="dailypapers"):
-        assert jobs.first_fill(7) is None
-    no_network = [r for r in caplog.records if "no network" in r.getMessage()]
-    assert len(no_network) == 1 and no_network[0].levelname == "WARNING"
-    assert not ScheduledJob.objects.filter(name=schedule.FIRST_FILL).exists()  # retried later
+    with caplog.at_level(logging.DEBUG, logger="dailypapers"), pytest.raises(jobs.JobFailed):
+        tasks.fill_catalogue.call(7)
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(loud) == 1 and "first fill: no network" in loud[0].getMessage()
+    assert ScheduledJob.objects.get(name=schedule.FIRST_FILL).last_outcome == "failed"
+    assert schedule.start_first_fill() is True  # retried at the next start
+    assert schedule.start_first_fill() is False
 
 
 def test_first_fill_reads_the_last_days_of_the_categories(sources, settings, caplog):
@@ -106,7 +108,9 @@ def test_refresh_reads_announcements_completes_them_and_follows_hf(sources, sett
     sources.reply("/atom/cs.AI+cs.CL", Reply(200, fixture("announcements_atom.xml"), ATOM))
     sources.reply("/api/query", Reply(200, fixture("api_ids.xml"), ATOM))
     sources.reply("/api/daily_papers", Reply(200, fixture("hf_daily.json"), JSON))
-    runs = jobs.refresh()
+    done = jobs.refresh()
+    done.check()
+    runs = done.runs
     assert [r.source for r in runs] == ["announcements", "arxiv-api", "huggingface", "huggingface"]
     asked = set(sources.requests_to("/api/query")[0].query["id_list"].split(","))
     assert asked == {"2508.13426", "2508.13500", "2401.01234"}  # papers lacking dates
@@ -117,7 +121,9 @@ def test_refresh_goes_on_when_one_source_fails(sources, settings):
     """Hostile input: the announcement feed answers 500 on every try."""
     settings.FOLLOW_HF = True
     sources.reply("/api/daily_papers", Reply(200, b"[]", JSON))
-    runs = jobs.refresh()
-    assert [r.source for r in runs] == ["huggingface", "huggingface"]
+    done = jobs.refresh()
+    assert [r.source for r in done.runs] == ["huggingface", "huggingface"]
     failed = IngestRun.objects.get(source="announcements")
     assert failed.status == "failed" and "HTTP 404" in failed.last_error
+    with pytest.raises(jobs.JobFailed, match="1 of 4 steps failed: announcements: "):
+        done.check()  # the job is recorded as failed

@@ -22,7 +22,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if uses_redis_queue():
-            call_command("rqworker", "default", burst=options["batch"], with_scheduler=True)
+            call_command(
+                "rqworker",
+                "default",
+                burst=options["batch"],
+                with_scheduler=True,
+                worker_class="dailypapers.core.rqworker.Worker",
+                # django-tasks' jobs: rq's own Job class cannot run them.
+                job_class="django_tasks_rq.backend.Job",
+            )
         else:
             call_command(
                 "db_worker",
