@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
+from dailypapers.core.forking import check_after_fork, close_before_fork
+
 log = logging.getLogger("dailypapers.serve")
 
 
@@ -46,6 +48,17 @@ def _warm_search(worker: Any) -> None:
         threading.Thread(target=warm_up, name="search-warm-up", daemon=True).start()
 
 
+def _pre_fork(server: Any, worker: Any) -> None:
+    """gunicorn's pre_fork, in the server before each web process is forked (a web process
+    that died is replaced by another fork): no connection of the server's is handed on."""
+    close_before_fork()
+
+
+def _post_fork(server: Any, worker: Any) -> None:
+    """gunicorn's post_fork, in each new web process: it must have inherited no connection."""
+    check_after_fork()
+
+
 STOPPED = {0, -signal.SIGTERM, -signal.SIGINT}
 
 
@@ -67,6 +80,8 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "graceful_timeout": 10,
         "proc_name": "dailypapers",
         "control_socket_disable": True,
+        "pre_fork": _pre_fork,
+        "post_fork": _post_fork,
         "post_worker_init": _warm_search,
     }
 
@@ -170,6 +185,7 @@ class Command(BaseCommand):
         workers = [JobWorker("worker"), JobWorker("scheduler")] if options["jobs"] else []
         for worker in workers:
             worker.start()
+        close_before_fork()  # the web processes are forked from this one
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"Serving on {url} (Ctrl-C stops)")
         self.stdout.flush()
