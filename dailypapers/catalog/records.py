@@ -48,6 +48,10 @@ class PaperRecord:
     """A repository a source states explicitly (links in the text are found anyway)."""
     project_page: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    authoritative: bool = True
+    """Whether the source is the authority for the paper's bibliographic fields (arXiv's own
+    sources are). Another source (Hugging Face's list) only fills what a paper lacks, beside
+    what it alone knows: a repository and a project page. See ``catalog.upsert``."""
     found_links: tuple[list[str], str] | None = None
     """Code links and a project page found in the abstract and comments (set by
     ``normalized()``, so that the work can happen wherever records are prepared)."""
@@ -126,6 +130,7 @@ class PaperRecord:
             repo_url=short(self.repo_url, 500),
             project_page=short(self.project_page, 500),
             extra=self.extra,
+            authoritative=self.authoritative,
             found_links=(
                 None if abstract is None and comments is None else find_links(abstract, comments)
             ),

@@ -7,6 +7,10 @@ Rules:
 * an older record (lower version, or the same version last updated earlier) never overwrites
   a newer one;
 * fields a record leaves as ``None`` (its source does not know them) are left as they are;
+* arXiv is the authority for bibliographic fields: a record of another source
+  (``authoritative=False``, Hugging Face's list) fills only the fields a paper lacks, beside
+  the ones it alone knows (``OWN_FIELDS``), and never changes the version, so alternating
+  sources never flip a paper back and forth;
 * papers added or changed are marked ``needs_index`` and announced with ``papers_changed``
   once the transaction commits, so the search index can follow.
 """
@@ -45,6 +49,8 @@ SCALAR_FIELDS = (
     "license",
     "project_page",
 )
+OWN_FIELDS = frozenset({"repo_url", "project_page"})
+"""What a source other than arXiv may change on a paper arXiv described."""
 _CHUNK = 900  # below SQLite's old limit of 999 parameters a statement
 
 
@@ -133,15 +139,19 @@ def _per_paper_defaults() -> list[tuple[str, Callable[[], Any]]]:
 def _apply(record: PaperRecord, paper: Paper | _Draft, *, new: bool) -> set[str]:
     """Copy what the record knows onto the paper; return the names of changed fields."""
     changed: set[str] = set()
+    fills_only = not new and not record.authoritative
 
     def put(name: str, value: Any) -> None:
-        if value is not None and (new or getattr(paper, name) != value):
-            setattr(paper, name, value)
-            changed.add(name)
+        if value is None or (not new and getattr(paper, name) == value):
+            return
+        if fills_only and name not in OWN_FIELDS and getattr(paper, name) not in ("", [], None):
+            return
+        setattr(paper, name, value)
+        changed.add(name)
 
     for name in SCALAR_FIELDS:
         put(name, getattr(record, name))
-    if record.version is not None and (new or record.version > paper.version):
+    if record.version is not None and (new or (record.version > paper.version and not fills_only)):
         put("version", record.version)
     put("author_names", record.authors)
     put("categories", record.categories)

@@ -67,6 +67,7 @@ def record_from_entry(entry: Any, day: date) -> PaperRecord:
         repo_url=_str(paper.get("githubRepo")) or None,
         project_page=_str(paper.get("projectPage")) or None,
         extra={"daily": {"day": day.isoformat(), "by": by, "at": at.isoformat() if at else None}},
+        authoritative=False,  # arXiv's metadata wins; HF adds its links and featurings
     )
 
 
