@@ -27,6 +27,8 @@ def _check_body(body: str) -> str:
     body = body.strip()
     if not body:
         raise CommentRefused("A comment cannot be empty.")
+    if "\x00" in body:
+        raise CommentRefused("A comment cannot hold a NUL character.")
     limit = settings.COMMENT_MAX_LENGTH
     if len(body) > limit:
         raise CommentRefused(f"A comment can be at most {limit:,} characters long.")

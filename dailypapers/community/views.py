@@ -27,6 +27,7 @@ from dailypapers.sources.http import SourceError
 from . import calendar, lists
 from .comments import CommentRefused, can_edit, delete_comment, edit_comment, post_comment, thread
 from .fetch import get_or_fetch_paper
+from .forms import CommentForm
 from .models import Comment, DailyEntry
 from .pagecache import for_visitors
 from .ratelimit import Rate, allow
@@ -238,11 +239,15 @@ def comment(request: HttpRequest, paper_id: int) -> HttpResponse:
     limited = _limited(request, "comment", settings.RATE_COMMENT)
     if limited:
         return limited
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.problem())
+        return HttpResponseRedirect(url)
     parent = None
-    if request.POST.get("parent"):
-        parent = get_object_or_404(Comment, pk=request.POST["parent"], paper=found)
+    if form.cleaned_data["parent"]:
+        parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], paper=found)
     try:
-        made = post_comment(_member(request), found, request.POST.get("body", ""), parent)
+        made = post_comment(_member(request), found, form.cleaned_data["body"], parent)
     except CommentRefused as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(url)
@@ -261,8 +266,11 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
         )
     error = ""
     if request.method == "POST":
+        form = CommentForm(request.POST)
         try:
-            edit_comment(_member(request), found, request.POST.get("body", ""))
+            if not form.is_valid():
+                raise CommentRefused(form.problem())
+            edit_comment(_member(request), found, form.cleaned_data["body"])
         except CommentRefused as exc:
             error = str(exc)
         else:

@@ -1,0 +1,45 @@
+"""Request checks at the boundary, before any view runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
+
+NUL = "\x00"
+
+
+def _has_nul(values: Iterable[str]) -> bool:
+    return any(NUL in value for value in values)
+
+
+class RejectNulMiddleware:
+    """No field, id or name of this site holds a NUL character (PostgreSQL's text cannot
+    store one), so a request carrying one anywhere (its path, a query parameter or a form
+    field, name or value) is answered 400 with a plain reason, before a view sees it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._carries_nul(request):
+            return HttpResponseBadRequest(
+                "Bad request: it contains a NUL character (%00), which no field accepts.\n",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _carries_nul(request: HttpRequest) -> bool:
+        if NUL in request.path_info or NUL in request.path:
+            return True
+        if _has_nul(request.GET.keys()) or _has_nul(v for vs in request.GET.lists() for v in vs[1]):
+            return True
+        if request.method != "POST":
+            return False
+        try:
+            form = request.POST
+        except MultiPartParserError:
+            return False  # the view's own parsing answers it (400)
+        return _has_nul(form.keys()) or _has_nul(v for vs in form.lists() for v in vs[1])
