@@ -68,3 +68,71 @@ def test_bad_values_are_named(tmp_path: Path):
     result = _settings({"DAILYPAPERS_DATA_DIR": str(tmp_path), "DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be true or false" in result.stderr
+
+
+HTTPS_ENV = {
+    "SITE_URL": "https://papers.example.org",
+    "ALLOWED_HOSTS": "papers.example.org",
+    "SECRET_KEY": "k" * 10 + "-Zq8#vW2!pL5@xN7$rT4%yB1^mC6&hJ3*dF9(gK0)sA" + "e" * 20,
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused",
+}
+
+HTTPS_PROBE = """
+import django; django.setup()
+from django.test import Client
+c = Client(HTTP_HOST="papers.example.org")
+r = c.get("/papers/trending")
+print(r.status_code, r["Location"])
+r = c.get("/healthz", secure=True)
+print("hsts", r.get("Strict-Transport-Security"))
+print("csp", r.get("Content-Security-Policy"))
+from django.conf import settings as s
+print("cookies", s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)
+"""
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dailypapers.cli", "manage", *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def test_production_settings_pass_check_deploy(tmp_path: Path):
+    """`manage check --deploy` with production settings behind https: no warning at all.
+    The same settings on plain http fail it (HSTS, redirect and Secure cookies missing)."""
+    env = {**HTTPS_ENV, "DAILYPAPERS_DATA_DIR": str(tmp_path)}
+    checked = _manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    plain = _manage(
+        {**env, "SITE_URL": "http://papers.example.org"},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert plain.returncode != 0
+    assert {"security.W004", "security.W008", "security.W012", "security.W016"} <= set(
+        re.findall(r"security\.W\d+", plain.stderr + plain.stdout)
+    )
+
+
+def test_https_site_redirects_and_sends_hsts(tmp_path: Path):
+    env = {**HTTPS_ENV, "DAILYPAPERS_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL")  # SQLite: /healthz reads the database
+    env["DJANGO_SETTINGS_MODULE"] = "dailypapers.settings"
+    probe = subprocess.run(
+        [sys.executable, "-c", HTTPS_PROBE],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    lines = probe.stdout.splitlines()
+    assert lines[0] == "301 https://papers.example.org/papers/trending", probe.stderr
+    assert lines[1] == "hsts max-age=31536000; includeSubDomains"
+    assert "frame-ancestors 'none'" in lines[2] and "script-src 'self'" in lines[2]
+    assert lines[3] == "cookies True True"
