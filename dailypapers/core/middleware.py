@@ -15,9 +15,11 @@ def _has_nul(values: Iterable[str]) -> bool:
 
 
 class RejectNulMiddleware:
-    """No field, id or name of this site holds a NUL character (PostgreSQL's text cannot
-    store one), so a request carrying one anywhere (its path, a query parameter or a form
-    field, name or value) is answered 400 with a plain reason, before a view sees it."""
+    """No id, name or text this site stores holds a NUL character (PostgreSQL's text cannot
+    store one), so a request carrying one in its path or in a posted form field (name or
+    value) is answered 400 with a plain reason, before a view sees it. Query parameters are
+    left to the forms that read them, which drop what they cannot use (the search page
+    searches what remains)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -33,8 +35,6 @@ class RejectNulMiddleware:
     @staticmethod
     def _carries_nul(request: HttpRequest) -> bool:
         if NUL in request.path_info or NUL in request.path:
-            return True
-        if _has_nul(request.GET.keys()) or _has_nul(v for vs in request.GET.lists() for v in vs[1]):
             return True
         if request.method != "POST":
             return False

@@ -32,13 +32,21 @@ def test_api_docs_render_offline_under_the_policy(live_server, browser):
 
 
 def test_a_page_with_math_and_votes_has_no_violation(live_server, browser):
-    entry = make_entry(title=r"Sparse attention in $O(n \\log n)$", abstract=r"We bound $x^2$.")
+    from dailypapers.community.comments import post_comment
+    from tests.community.helpers import make_user
+
+    entry = make_entry(title=r"Sparse attention in $O(n \log n)$", abstract=r"We bound $x^2$.")
+    post_comment(make_user("writer"), entry.paper, "\u202eA comment with an override")
     context = browser.new_context(viewport={"width": 390, "height": 900})
     page = context.new_page()
     page.goto(f"{live_server.url}/papers/{entry.paper.arxiv_id}")
     page.wait_for_load_state("load")
     page.locator(".katex").first.wait_for(timeout=10_000)  # KaTeX ran under the policy
     assert browser.violations == []
+    isolated = page.evaluate(
+        "getComputedStyle(document.querySelector('.comment-body')).unicodeBidi"
+    )
+    assert isolated == "isolate"
     # An inline style, as an injected one would be: refused, and reported.
     page.evaluate(
         "() => { const s = document.createElement('style');"

@@ -87,3 +87,29 @@ def _elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
 
     Collect().feed(html)
     return found
+
+
+RLO = "\u202e"
+
+
+def test_bidi_overrides_are_isolated(client, cast):
+    """Tried: a right-to-left override (U+202E, never closed) in a comment, an author's
+    name, a title and the name of who featured the paper on Hugging Face. Each sits in an
+    element isolated from its surroundings (``<bdi>``, or ``dir="auto"`` with
+    ``unicode-bidi: isolate``), so it cannot reorder the text after it."""
+    entry = make_entry(title=f"{RLO}gnp.exe title", authors=[f"{RLO}Mallory", "Alice"])
+    entry.submitted_by_name = f"{RLO}hf-user"
+    entry.save()
+    post_comment(cast.owner, entry.paper, f"{RLO}reordered? no")
+    for url in (f"/papers/{entry.paper.arxiv_id}", "/"):
+        page = client.get(url).content.decode()
+        assert f"<bdi>{RLO}hf-user</bdi>" in page, url
+        assert f'class="authors" dir="auto">{RLO}Mallory' in page, url
+    page = client.get(f"/papers/{entry.paper.arxiv_id}").content.decode()
+    assert f'<h1 class="tex" dir="auto">{RLO}gnp.exe' in page
+    assert '<div class="comment-body tex" dir="auto"><p>\u202ereordered? no</p>' in page
+    assert f"<bdi>{RLO}gnp.exe title</bdi>" in client.get("/").content.decode()
+    from tests.conftest import REPO
+
+    css = (REPO / "dailypapers/static/dailypapers/site.css").read_text()
+    assert 'bdi, [dir="auto"], .comment-body, .authors { unicode-bidi: isolate; }' in css
