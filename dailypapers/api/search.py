@@ -5,19 +5,49 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
+from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
 from dailypapers.catalog.models import Paper
+from dailypapers.community.ratelimit import Rate, allow
 from dailypapers.search.keeper import SearchUnavailable
 from dailypapers.search.services import MAX_QUERY_CHARS, SearchRequest, search_papers
 
 router = Router(tags=["papers"])
 
 MAX_LIMIT = 120
+RETRY_SECONDS = 120
+
+
+class Problem(Schema):
+    """Why a request was not answered (429, 503)."""
+
+    detail: str
+
+
+class ValidationProblem(Schema):
+    """Which parameters were wrong, and why (422)."""
+
+    detail: list[dict[str, Any]]
+
+
+ERRORS: dict[int, Any] = {422: ValidationProblem, 429: Problem, 503: Problem}
+"""The answers every endpoint may give besides its own: a bad parameter, too many requests
+from one address (``DAILYPAPERS_RATE_API``), the search index being rebuilt."""
+
+
+def limited(request: HttpRequest, response: HttpResponse) -> tuple[int, Problem] | None:
+    """A 429 when the caller went over the API's rate (with Retry-After), else None."""
+    rate = settings.RATE_API
+    who = str(request.user.pk) if request.user.is_authenticated else request.META["REMOTE_ADDR"]
+    if allow("api", who, rate):
+        return None
+    response["Retry-After"] = str(Rate.parse(rate).seconds)
+    return 429, Problem(detail=f"Too many requests: at most {Rate.parse(rate).describe()}.")
 
 
 class AuthorOut(Schema):
@@ -94,13 +124,17 @@ def paper_out(paper: Paper) -> PaperOut:
     )
 
 
-@router.get("/search", response=list[SearchEntry], summary="Search papers")
-def search(request: HttpRequest, params: Query[SearchParams]) -> list[SearchEntry]:
+@router.get("/search", response={200: list[SearchEntry], **ERRORS}, summary="Search papers")
+def search(request: HttpRequest, response: HttpResponse, params: Query[SearchParams]) -> Any:
     """Papers matching ``q``, best first (Hugging Face's ``/api/papers/search``)."""
+    refused = limited(request, response)
+    if refused:
+        return refused
     try:
         page = search_papers(SearchRequest(query=params.q, limit=params.limit))
-    except SearchUnavailable as exc:
-        raise HttpError(503, "the search index is being rebuilt; try again soon") from exc
+    except SearchUnavailable:
+        response["Retry-After"] = str(RETRY_SECONDS)
+        return 503, Problem(detail="the search index is being rebuilt; try again soon")
     return [
         SearchEntry(
             paper=paper_out(r.paper),
