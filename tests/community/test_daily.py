@@ -37,7 +37,7 @@ def test_home_lists_today_by_votes_with_everything_a_row_needs(client, cast):
     assert "Yesterday paper" not in page
     assert "Ada Lovelace, Alan Turing" in page
     assert "Short abstract here." in page
-    assert ">owner</a>" in page
+    assert "><bdi>owner</bdi></a>" in page
     assert "https://github.com/example/code" in page
     assert "0 comments" in page
     assert "Log in to upvote: Low paper (1 upvote)" in page

@@ -30,7 +30,7 @@ def test_page_shows_the_paper(client, cast):
     assert f"https://arxiv.org/abs/{entry.paper.arxiv_id}" in page
     assert "https://example.org/project" in page
     assert "cs.CL" in page and "cs.LG" in page
-    assert ">owner</a>" in page
+    assert "><bdi>owner</bdi></a>" in page
     assert "/static/vendor/katex/katex.min.js" in page
     assert "Discussion" in page
 
