@@ -235,8 +235,10 @@ class LexicalIndex:
         searcher = self.index.searcher()
         by_row = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
         result = searcher.search(by_row, limit=len(rows), count=False)
-        # lower case: AND, OR, NOT are operators to the query parser
-        text = " ".join([*parsed.words, *parsed.phrases]).lower()
+        # Only the words, as the tokenizer cuts them (``H_0`` is two), one term each: a word the
+        # parser would cut in two becomes a phrase query, which needs positions that title and
+        # abstract do not index. Lower case: AND, OR, NOT are operators to the query parser.
+        text = " ".join(_TOKEN.findall(" ".join([*parsed.words, *parsed.phrases]).lower()))
         generators: dict[str, tantivy.SnippetGenerator] = {}
         if text:
             terms = self._parse(text, SNIPPET_FIELDS)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dailypapers.catalog.models import Paper
@@ -40,14 +40,14 @@ ERRORS: dict[int, Any] = {422: ValidationProblem, 429: Problem, 503: Problem}
 from one address (``DAILYPAPERS_RATE_API``), the search index being rebuilt."""
 
 
-def limited(request: HttpRequest, response: HttpResponse) -> tuple[int, Problem] | None:
+def limited(request: HttpRequest, response: HttpResponse) -> Status[Problem] | None:
     """A 429 when the caller went over the API's rate (with Retry-After), else None."""
     rate = settings.RATE_API
     who = str(request.user.pk) if request.user.is_authenticated else request.META["REMOTE_ADDR"]
     if allow("api", who, rate):
         return None
     response["Retry-After"] = str(Rate.parse(rate).seconds)
-    return 429, Problem(detail=f"Too many requests: at most {Rate.parse(rate).describe()}.")
+    return Status(429, Problem(detail=f"Too many requests: at most {Rate.parse(rate).describe()}."))
 
 
 class AuthorOut(Schema):
@@ -134,7 +134,7 @@ def search(request: HttpRequest, response: HttpResponse, params: Query[SearchPar
         page = search_papers(SearchRequest(query=params.q, limit=params.limit))
     except SearchUnavailable:
         response["Retry-After"] = str(RETRY_SECONDS)
-        return 503, Problem(detail="the search index is being rebuilt; try again soon")
+        return Status(503, Problem(detail="the search index is being rebuilt; try again soon"))
     return [
         SearchEntry(
             paper=paper_out(r.paper),

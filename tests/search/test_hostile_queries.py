@@ -19,6 +19,10 @@ HOSTILE = [
     "Schrödinger 量子 🚀",
     "\x00\x01 null",
     "AND OR NOT",
+    "H_0 tension",
+    "$H_0$ dipole",
+    "store_true",
+    '"a_b c"',
 ]
 
 
