@@ -4,7 +4,6 @@ comments and moderation. Each view loads, calls one domain function and renders.
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from typing import cast
 
 from django.conf import settings
@@ -13,8 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
@@ -33,9 +30,6 @@ from .pagecache import for_visitors
 from .ratelimit import Rate, allow
 from .submissions import SubmissionRefused, feature, today
 from .votes import VoteRefused, toggle_vote, voted_paper_ids
-
-SIMILAR_TEMPLATE = "search/_similar.html"
-"""Rendered with the paper page's context (``paper``) below the abstract, when it exists."""
 
 
 def _member(request: HttpRequest) -> User:
@@ -56,16 +50,6 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = default
     return HttpResponseRedirect(target)
-
-
-@cache
-def _similar_template() -> str | None:
-    """Where search (another app) puts "Similar papers" on the paper page, once it exists."""
-    try:
-        get_template(SIMILAR_TEMPLATE)
-    except TemplateDoesNotExist:
-        return None
-    return SIMILAR_TEMPLATE
 
 
 def _parse_day(text: str) -> date:
@@ -173,7 +157,6 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "voted": bool(voted_paper_ids(request.user, [found.pk])),
         "comments": thread(found, everything=moderator, reader_id=request.user.pk),
         "moderator": moderator,
-        "similar_template": _similar_template(),
     }
     return render(request, "community/paper.html", context)
 

@@ -27,3 +27,21 @@ def test_no_similar_papers_before_indexing_or_embedding(add_papers):
     keeper.index_pending(embed_seconds=0)
     assert similar_papers(paper) == []
     assert render_to_string("search/_similar.html", {"similar": []}).strip() == ""
+
+
+def test_the_paper_page_shows_similar_papers(client, indexed):
+    paper = Paper.objects.get(arxiv_id=indexed[3])  # quantum error correction, part 4
+    page = client.get(f"/papers/{paper.arxiv_id}").content.decode()
+    section = page.split('<section class="similar-papers">', 1)[1].split("</section>", 1)[0]
+    assert "Similar papers" in section
+    assert section.count("<li>") == 6
+    first = similar_papers(paper, k=1)[0]
+    assert f'href="/papers/{first.arxiv_id}"' in section and "Quantum error correction" in section
+    assert f'href="/papers/{paper.arxiv_id}"' not in section
+
+
+def test_a_paper_page_without_an_index_shows_no_similar_section(client, add_papers):
+    paper = Paper.objects.get(arxiv_id=add_papers(1)[0])
+    page = client.get(f"/papers/{paper.arxiv_id}")
+    assert page.status_code == 200
+    assert "similar-papers" not in page.content.decode()
