@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -64,8 +65,15 @@ def _run(
     return resumable_run(source, key, params, restart=restart)
 
 
-def _client(client: PoliteClient | None) -> PoliteClient:
-    return client if client is not None else PoliteClient()
+@contextmanager
+def _client(client: PoliteClient | None) -> Iterator[PoliteClient]:
+    """The caller's client, left open for its next job (a refresh passes one client through
+    all its steps), or a client of the job's own, closed at its end."""
+    if client is not None:
+        yield client
+        return
+    with PoliteClient() as own:
+        yield own
 
 
 def _ingest(

@@ -117,6 +117,29 @@ def test_refresh_reads_announcements_completes_them_and_follows_hf(sources, sett
     assert DailyEntry.objects.count() == 2
 
 
+def test_a_refresh_uses_the_client_it_is_given_for_every_step(sources, settings):
+    """One client through every step, left open for its owner (it was closed after the
+    first step, and the next steps failed on a closed client)."""
+    from dailypapers.sources.http import PoliteClient
+
+    settings.FOLLOW_HF = True
+    sources.reply(
+        "/atom/cs.AI+cs.CL+cs.CV+cs.LG+stat.ML", Reply(200, fixture("announcements_atom.xml"), ATOM)
+    )
+    sources.reply("/api/query", Reply(200, fixture("api_ids.xml"), ATOM))
+    sources.reply("/api/daily_papers", Reply(200, fixture("hf_daily.json"), JSON))
+    with PoliteClient() as client:
+        done = jobs.refresh(client=client)
+        done.check()
+        assert not client.http.is_closed
+    assert [r.source for r in done.runs] == [
+        "announcements",
+        "arxiv-api",
+        "huggingface",
+        "huggingface",
+    ]
+
+
 def test_refresh_goes_on_when_one_source_fails(sources, settings):
     """Hostile input: the announcement feed answers 500 on every try."""
     settings.FOLLOW_HF = True
