@@ -109,6 +109,13 @@ def test_redis_gate_spaces_requests_and_honours_hold_off(redis_url: str):
 
 def test_file_gate_survives_a_damaged_lock_file(tmp_path: Path):
     """Hostile input: the lock file holds garbage instead of a time."""
-    (tmp_path / "export.arxiv.org.lock").write_bytes(b"\xff\xfenot a number")
-    with FileGate(tmp_path, 0.0).enter("export.arxiv.org"):
-        pass
+    lock = tmp_path / "export.arxiv.org.lock"
+    lock.write_bytes(b"\xff\xfenot a number")
+    gate = FileGate(tmp_path, 0.2)
+    before = time.monotonic()
+    with gate.enter("export.arxiv.org"):
+        first = time.monotonic()
+    assert first - before < 0.15  # the garbage is read as "no request yet", not as a wait
+    float(lock.read_text())  # and replaced by the next allowed time
+    with gate.enter("export.arxiv.org"):
+        assert time.monotonic() - first >= 0.19  # spacing holds again
