@@ -33,6 +33,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -148,6 +151,9 @@ def main() -> None:
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "WARNING",
         "DAILYPAPERS_SEARCH_WARM_UP": "false",
+        # The site's settings with the benchmark's trivial view (/hello) added.
+        "DJANGO_SETTINGS_MODULE": "bench.web_settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
     server = subprocess.Popen(
         [

@@ -9,7 +9,6 @@ from dailypapers.core import views as core
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
-    path("hello", core.hello, name="hello"),
     path("papers/date/<str:day>", views.daily, name="daily"),
     path("papers/week", views.week_of_day, name="this_week"),
     path("papers/week/<str:slug>", views.week, name="week"),
