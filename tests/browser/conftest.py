@@ -85,24 +85,9 @@ def chromium():
         chromium.close()
 
 
-@pytest.fixture
-def inbox(settings):
-    from tests.accounts.smtp import start
-
-    controller, box, port = start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield box
-    controller.stop()
-
-
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+def _fresh_cache(fresh_cache: None) -> None:
+    pass
 
 
 def axe_violations(page) -> list[dict]:
@@ -146,7 +131,3 @@ def shoot(browser, url: str, name: str, *, storage_state=None) -> list[dict]:
                 ]
             context.close()
     return problems
-
-
-# A search index of its own, with the word-vector stand-in for the model (as tests/search).
-from tests.search.conftest import add_papers, search_settings  # noqa: E402, F401

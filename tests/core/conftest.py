@@ -1,4 +1,8 @@
 from __future__ import annotations
 
-# The same cast of users and fresh cache as the community tests.
-from tests.community.conftest import _fresh_cache, cast  # noqa: F401
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(fresh_cache: None) -> None:
+    """Every test here starts with an empty cache (rate-limit counters)."""
