@@ -18,7 +18,7 @@ from papersearch.lexical import LexicalIndex
 from papersearch.types import Document
 
 if TYPE_CHECKING:
-    from papersearch.index import IndexConfig, Progress, SearchIndex
+    from papersearch.index import IndexConfig, ProgressCallback, SearchIndex
 
 ID_BYTES = 32
 GRAPH_BATCH = 20_000
@@ -72,7 +72,7 @@ def rebuild(
     docs: Iterable[Document],
     embedder: Embedder | None,
     vectors: npt.ArrayLike | None,
-    progress: Progress,
+    progress: ProgressCallback,
     config: IndexConfig,
     total: int,
     batch: int,

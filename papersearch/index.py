@@ -27,7 +27,7 @@ from papersearch.ranking import Rankers, order_by
 from papersearch.types import Document, Filters, Hit, Mode, SearchResults, Sort, Stats
 
 ID_BYTES = 32
-Progress = Callable[[str, int, int], None]
+ProgressCallback = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -526,7 +526,7 @@ class SearchIndex:
         embedder: Embedder | None = None,
         *,
         vectors: npt.ArrayLike | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
         config: IndexConfig | None = None,
         total: int = 0,
         batch: int = 5_000,

@@ -1,4 +1,4 @@
-"""Progress for long work: a bar on a terminal, a line of counts every few seconds elsewhere."""
+"""Progress of long work: a bar on a terminal, a line of counts every few seconds elsewhere."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tqdm import tqdm
 log = logging.getLogger("dailypapers.progress")
 
 
-class Progress:
+class ProgressBar:
     def __init__(
         self,
         label: str,
@@ -65,7 +65,7 @@ class Progress:
             self._bar.close()
             self._bar = None
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(

@@ -158,7 +158,7 @@ def _votes_of(paper: Paper) -> float | None:
 
 
 @dataclass
-class Progress:
+class KeeperRun:
     """What one run of the keeper did."""
 
     keyword_indexed: int = 0
@@ -195,7 +195,7 @@ def index_pending(
     *,
     embed_seconds: float | None = None,
     report: Callable[[str, int, int], None] | None = None,
-) -> Progress:
+) -> KeeperRun:
     """Take changed papers into the index keyword-first, then embed for ``embed_seconds``
     (``None``: until every paper has a vector). An index in an older format is first
     rebuilt keyword-first (its vectors are reused)."""
@@ -204,7 +204,7 @@ def index_pending(
             index = get_index()
         except SearchUnavailable:
             index = rebuild(embed=False, progress=_rebuild_report(report))
-    done = Progress()
+    done = KeeperRun()
     done.keyword_indexed = take_pending(index, report)
     done.votes = take_votes(index)
     embedded, done.remaining, more = embed_pending(index, seconds=embed_seconds, report=report)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dailypapers.core.progress import Progress
+from dailypapers.core.progress import ProgressBar
 from dailypapers.search import keeper
 from papersearch import SearchIndex
 from papersearch.backfill import VectorFile
@@ -66,12 +66,12 @@ class Command(BaseCommand):
         if options["rebuild"]:
             index = self._rebuild(embed=not options["keywords_only"])
         else:
-            bars: dict[str, Progress] = {}
+            bars: dict[str, ProgressBar] = {}
 
             def report(phase: str, done: int, total: int) -> None:
                 if phase not in bars:
                     label = phase if phase in {"keywords", "rebuild"} else "vectors"
-                    bars[phase] = Progress(label, total, unit="papers", stream=self.stderr)
+                    bars[phase] = ProgressBar(label, total, unit="papers", stream=self.stderr)
                 bars[phase].set(done)
 
             keeper.index_pending(
@@ -86,17 +86,17 @@ class Command(BaseCommand):
             f"{time.monotonic() - started:.0f} s"
         )
 
-    def _finish(self, bars: dict[str, Progress]) -> None:
+    def _finish(self, bars: dict[str, ProgressBar]) -> None:
         for bar in bars.values():
             bar.close()
             self.stderr.write(bar.line())
 
     def _rebuild(self, *, embed: bool) -> SearchIndex:
-        bars: dict[str, Progress] = {}
+        bars: dict[str, ProgressBar] = {}
 
         def progress(phase: str, done: int, of: int) -> None:
             if phase not in bars:
-                bars[phase] = Progress(
+                bars[phase] = ProgressBar(
                     "papers" if phase == "documents" else "graph",
                     of,
                     unit="papers",

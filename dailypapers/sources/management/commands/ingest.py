@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dailypapers.core.progress import Progress
+from dailypapers.core.progress import ProgressBar
 from dailypapers.core.signals import interrupt_on_sigterm
 from dailypapers.sources.items import Item
 from dailypapers.sources.live_commands import add_live_parsers, run_live
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         if start_line:
             self.stderr.write(f"Resuming {snapshot.path.name} after line {start_line:,}.")
         bar = {"auto": None, "bar": True, "lines": False}[options["progress"]]
-        progress = Progress(
+        progress = ProgressBar(
             f"snapshot {snapshot.path.name}", snapshot.size, unit="B", stream=self.stderr, bar=bar
         )
         started = time.monotonic()
