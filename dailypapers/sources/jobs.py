@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,8 +19,7 @@ from dailypapers.catalog.models import Paper
 from . import api
 from .announcements import read_announcements, save_announcements
 from .http import FetchError, PoliteClient, SourceError, first_offline_notice
-from .huggingface import read_daily_papers, save_daily_entries
-from .items import Item
+from .huggingface import PAGE_SIZE, read_daily_papers, save_daily_entries
 from .models import IngestRun
 from .oai import Harvest
 from .runner import ingest, resumable_run
@@ -76,25 +75,6 @@ def _client(client: PoliteClient | None) -> Iterator[PoliteClient]:
         yield own
 
 
-def _ingest(
-    run: IngestRun,
-    items: Iterable[Item],
-    *,
-    dry_run: bool,
-    batch_size: int | None = None,
-    on_batch: Callable[[IngestRun], None] | None = None,
-    after_upsert: Callable[[list[Any]], object] | None = None,
-) -> IngestRun:
-    return ingest(
-        run,
-        items,
-        batch_size=batch_size or settings.ARXIV_API_PAGE_SIZE,
-        dry_run=dry_run,
-        on_batch=on_batch,
-        after_upsert=after_upsert,
-    )
-
-
 def ingest_ids(
     ids: Sequence[str],
     *,
@@ -108,7 +88,12 @@ def ingest_ids(
     )
     start = int(run.checkpoint.get("done", 0))
     with _client(client) as http:
-        return _ingest(run, api.fetch_ids(http, ids, start=start), dry_run=dry_run)
+        return ingest(
+            run,
+            api.fetch_ids(http, ids, start=start),
+            batch_size=settings.ARXIV_API_PAGE_SIZE,
+            dry_run=dry_run,
+        )
 
 
 def ingest_query(
@@ -128,7 +113,9 @@ def ingest_query(
     start = int(run.checkpoint.get("start", 0))
     with _client(client) as http:
         items = api.search(http, query, start=start, max_results=max_results, sort_by=sort_by)
-        return _ingest(run, items, dry_run=dry_run, on_batch=on_batch)
+        return ingest(
+            run, items, batch_size=settings.ARXIV_API_PAGE_SIZE, dry_run=dry_run, on_batch=on_batch
+        )
 
 
 def last_harvest_date(metadata_prefix: str, set_spec: str | None) -> str | None:
@@ -184,7 +171,7 @@ def harvest_oai(
         if checkpoint.get("done"):
             run.finish(IngestRun.Status.SUCCEEDED)
             return run, harvest
-        _ingest(run, harvest.items(), dry_run=dry_run, batch_size=500, on_batch=on_batch)
+        ingest(run, harvest.items(), dry_run=dry_run, batch_size=500, on_batch=on_batch)
     return run, harvest
 
 
@@ -201,7 +188,7 @@ def ingest_announcements(
         ANNOUNCEMENTS, f"announcements:{feed}", {"categories": cats}, restart=True, dry_run=dry_run
     )
     with _client(client) as http:
-        run = _ingest(
+        run = ingest(
             run,
             read_announcements(http, cats),
             dry_run=dry_run,
@@ -232,9 +219,10 @@ def ingest_daily_papers(
         run.checkpoint = {}
     start_page = int(run.checkpoint.get("page", 0))
     with _client(client) as http:
-        return _ingest(
+        return ingest(
             run,
             read_daily_papers(http, day, start_page=start_page),
+            batch_size=PAGE_SIZE,  # a page of HF's list a batch
             dry_run=dry_run,
             after_upsert=save_daily_entries,
         )

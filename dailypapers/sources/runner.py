@@ -77,14 +77,27 @@ def ingest(
     transaction (not on a dry run), so what a source records beside the papers (announcements,
     daily entries) is committed with them.
     """
-    return _ingest(
-        run,
-        items,
-        batch_size=batch_size,
-        dry_run=dry_run,
-        on_batch=on_batch,
-        after_upsert=after_upsert,
-    )
+    size = batch_size or settings.INGEST_BATCH_SIZE
+    authors = AuthorCache()
+    try:
+        with _bulk_writes(dry_run):
+            for batch in _batches(items, size):
+                errors = _take_batch(run, batch, authors, dry_run, after_upsert)
+                for error in errors[:20]:
+                    log.warning("%s: rejected %s", run.source, error)
+                if on_batch is not None:
+                    on_batch(run)
+    except KeyboardInterrupt:
+        if not dry_run:
+            run.finish(IngestRun.Status.INTERRUPTED, "interrupted")
+        raise
+    except Exception as exc:
+        if not dry_run:
+            run.finish(IngestRun.Status.FAILED, f"{type(exc).__name__}: {exc}")
+        raise
+    if not dry_run:
+        run.finish(IngestRun.Status.SUCCEEDED)
+    return run
 
 
 def _take_batch(
@@ -139,35 +152,3 @@ def _bulk_writes(dry_run: bool) -> Iterator[None]:
         return
     with connection.constraint_checks_disabled():
         yield
-
-
-def _ingest(
-    run: IngestRun,
-    items: Iterable[Item],
-    *,
-    batch_size: int | None,
-    dry_run: bool,
-    on_batch: Callable[[IngestRun], None] | None,
-    after_upsert: Callable[[list[PaperRecord]], object] | None,
-) -> IngestRun:
-    size = batch_size or settings.INGEST_BATCH_SIZE
-    authors = AuthorCache()
-    try:
-        with _bulk_writes(dry_run):
-            for batch in _batches(items, size):
-                errors = _take_batch(run, batch, authors, dry_run, after_upsert)
-                for error in errors[:20]:
-                    log.warning("%s: rejected %s", run.source, error)
-                if on_batch is not None:
-                    on_batch(run)
-    except KeyboardInterrupt:
-        if not dry_run:
-            run.finish(IngestRun.Status.INTERRUPTED, "interrupted")
-        raise
-    except Exception as exc:
-        if not dry_run:
-            run.finish(IngestRun.Status.FAILED, f"{type(exc).__name__}: {exc}")
-        raise
-    if not dry_run:
-        run.finish(IngestRun.Status.SUCCEEDED)
-    return run
