@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from dailypapers.accounts.models import is_moderator, is_suspended
+from dailypapers.accounts.models import is_moderator
 from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.catalog.models import Paper
 from dailypapers.sources.http import SourceError
@@ -197,18 +197,11 @@ def vote(request: HttpRequest, entry_id: int) -> HttpResponse:
     limited = _limited(request, "vote", settings.RATE_VOTE)
     if limited:
         return limited
-    if is_suspended(request.user):
-        return render(
-            request,
-            "community/limited.html",
-            {"message": "Your account is suspended, so you cannot vote."},
-            status=403,
-        )
     up = {"up": True, "down": False}.get(request.POST.get("direction", ""))
     try:
         voted = toggle_vote(_member(request), entry, up=up)
     except VoteRefused as exc:
-        return render(request, "community/limited.html", {"message": str(exc)}, status=409)
+        return render(request, "community/limited.html", {"message": str(exc)}, status=exc.status)
     if request.headers.get("HX-Request"):
         return render(request, "community/_vote.html", {"entry": entry, "voted": voted})
     return _back(request, paper_url)

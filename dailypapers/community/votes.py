@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 
+from dailypapers.accounts.models import is_suspended
 from dailypapers.catalog.models import Paper
 
 from . import pagecache
@@ -17,12 +18,18 @@ from .signals import votes_changed
 
 
 class VoteRefused(Exception):
-    pass
+    """Why a vote was not taken, in words for the reader; ``status`` is the page's."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> bool:
     """Add the user's vote (or take it back); ``up`` forces a direction. Returns whether the
     user's vote stands afterwards; ``entry`` is refreshed with the new count and score."""
+    if is_suspended(user):  # as for comments and submissions: the verb refuses
+        raise VoteRefused("Your account is suspended, so you cannot vote.", status=403)
     with transaction.atomic():
         locked = DailyEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.hidden:

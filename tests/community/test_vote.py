@@ -103,3 +103,15 @@ def test_votes_are_rate_limited(client, cast, settings):
     client.force_login(cast.member)
     codes = [client.post(f"/vote/{entry.pk}").status_code for _ in range(4)]
     assert codes == [302, 302, 302, 429]
+
+
+def test_the_vote_verb_itself_refuses_a_suspended_member(cast):
+    """The rule lives in the domain verb, as for comments and submissions (not in a view)."""
+    from dailypapers.community.votes import VoteRefused, toggle_vote
+
+    entry = make_entry()
+    Profile.objects.create(user=cast.member, suspended_at=timezone.now())
+    with pytest.raises(VoteRefused, match="suspended") as refused:
+        toggle_vote(cast.member, entry)
+    assert refused.value.status == 403
+    assert not Vote.objects.exists()
