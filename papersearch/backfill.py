@@ -321,6 +321,8 @@ def backfill(
                 yield start, list(block), batch_size
 
         for paper_id, text in texts:
+            if stopping.is_set():
+                return
             ids.append(paper_id)
             block.append(text)
             if len(block) == block_size:
@@ -339,6 +341,15 @@ def backfill(
                 ahead.release()
                 if progress:
                     progress(embedded + resumed[0], resumed[0])
+        except BaseException:
+            # Interrupted (Ctrl-C) or failed: the pool's reading thread stops at once, and
+            # the few blocks already handed out are let finish before the pool goes.
+            # Terminating workers in the middle (what leaving the pool's ``with`` does) can
+            # leave its task thread waiting forever on a queue lock.
+            stopping.set()
+            pool.close()
+            pool.join()
+            raise
         finally:
             stopping.set()  # lets the pool's reading thread end when this one fails
     if progress and embedded == 0:
