@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from dailypapers.accounts import views as accounts
 from dailypapers.api import api
-from dailypapers.community import feeds, moderation_views, views
+from dailypapers.community import feeds, moderation_views, profiles, views
 from dailypapers.core import views as core
 
 urlpatterns = [
@@ -34,7 +33,7 @@ urlpatterns = [
     ),
     path("moderate/entries/<int:entry_id>", moderation_views.moderate_entry, name="moderate_entry"),
     path("moderate/users/<str:username>", moderation_views.moderate_user, name="moderate_user"),
-    path("u/<str:username>", accounts.profile, name="profile"),
+    path("u/<str:username>", profiles.profile, name="profile"),
     path("u/<str:username>/feed.rss", feeds.UserFeed(), name="feed_user_rss"),
     path("u/<str:username>/feed.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),
     path("accounts/", include("allauth.urls")),

@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.text import Truncator
 
-from dailypapers.accounts.views import submissions
-
 from . import calendar, lists
 from .models import DailyEntry
+from .profiles import submissions
 from .submissions import today
 
 

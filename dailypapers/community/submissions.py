@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -10,9 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dailypapers.accounts.models import is_suspended
-from dailypapers.catalog.ids import InvalidArxivId
+from dailypapers.catalog.ids import InvalidArxivId, normalize_arxiv_id
 from dailypapers.catalog.models import Paper
 from dailypapers.sources.http import SourceError
+from dailypapers.sources.items import Featuring
 
 from . import pagecache
 from .fetch import get_or_fetch_paper
@@ -117,3 +119,34 @@ def feature(
             )
     except IntegrityError:
         raise SubmissionRefused(f"{paper.arxiv_id} was just featured by someone else.") from None
+
+
+def record_featurings(featurings: Sequence[Featuring]) -> int:
+    """Record papers another site featured (Hugging Face's daily list) as featured here, each
+    on its day with who featured it there; a paper featured before keeps its first entry, so
+    reading the same list again adds nothing. The one writer of such entries: visitors' cached
+    pages are renewed when any is added. Returns how many were added."""
+    wanted = {normalize_arxiv_id(f.arxiv_id): f for f in featurings}
+    papers = dict(Paper.objects.filter(arxiv_id__in=list(wanted)).values_list("arxiv_id", "id"))
+    rows = [
+        DailyEntry(
+            paper_id=papers[arxiv_id],
+            day=f.day,
+            submitted_by_name=f.by[:150],
+            submitted_at=f.at,
+            source=DailyEntry.Source.HUGGINGFACE,
+            hot=hot_score(0, f.at),
+        )
+        for arxiv_id, f in wanted.items()
+        if arxiv_id in papers
+    ]
+    known = set(
+        DailyEntry.objects.filter(paper_id__in=[r.paper_id for r in rows]).values_list(
+            "paper_id", flat=True
+        )
+    )
+    rows = [r for r in rows if r.paper_id not in known]
+    if rows:
+        DailyEntry.objects.bulk_create(rows, ignore_conflicts=True)
+        pagecache.bump()
+    return len(rows)

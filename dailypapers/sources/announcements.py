@@ -150,9 +150,10 @@ def read_announcements(client: PoliteClient, categories: Sequence[str]) -> Itera
         yield Item(position, record=record, where=where)
 
 
-def save_announcements(records: Sequence[PaperRecord]) -> int:
+def save_announcements(items: Sequence[Item]) -> int:
     """Keep how each paper was announced on which day (runs inside the batch's transaction)."""
     rows = []
+    records = [item.record for item in items if item.record is not None]
     for paper_id, info in papers_with_extra(records, "announcement"):
         if not info.get("day"):
             continue

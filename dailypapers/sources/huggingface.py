@@ -1,8 +1,9 @@
 """Reader for Hugging Face's daily papers list (``GET /api/daily_papers?date=YYYY-MM-DD``).
 
 Each entry is a paper featured on HF's daily page on that day, with who featured it. Papers
-are upserted as usual; :func:`save_daily_entries` records each featuring as a DailyEntry (one
-per paper: a paper featured before keeps its first entry, so re-runs never duplicate).
+are upserted as usual (HF is not the authority for their metadata: it fills only what a paper
+lacks); each item carries its typed ``Featuring``, which :func:`announce_featurings` hands to
+the community (``sources.signals.featurings_read``), the one writer of featured papers.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import orjson
 from django.conf import settings
 
 from dailypapers.catalog.records import PaperRecord
-from dailypapers.catalog.upsert import papers_with_extra
-from dailypapers.community.models import DailyEntry, hot_score
 
 from .http import PoliteClient, SourceError
-from .items import Item
+from .items import Featuring, Item
+from .signals import featurings_read
 from .xml import iso_datetime, looks_like_html
 
 PAGE_SIZE = 100  # the most HF allows
@@ -39,8 +39,9 @@ def _user_name(user: Any) -> str:
     return ""
 
 
-def record_from_entry(entry: Any, day: date) -> PaperRecord:
-    """One array entry as a record; raises ValueError for an entry that cannot be used."""
+def record_from_entry(entry: Any, day: date) -> tuple[PaperRecord, Featuring]:
+    """One array entry as a record and its featuring; raises ValueError for an entry that
+    cannot be used."""
     if not isinstance(entry, dict):
         raise ValueError("an entry that is not a JSON object")
     inner = entry.get("paper")
@@ -58,7 +59,13 @@ def record_from_entry(entry: Any, day: date) -> PaperRecord:
     ]
     by = _user_name(entry.get("submittedBy")) or _user_name(paper.get("submittedOnDailyBy"))
     at = iso_datetime(_str(paper.get("submittedOnDailyAt")) or _str(entry.get("publishedAt")))
-    return PaperRecord(
+    featuring = Featuring(
+        arxiv_id=arxiv_id,
+        day=day,
+        by=by[:150],
+        at=at or datetime.combine(day, time(), tzinfo=UTC),
+    )
+    record = PaperRecord(
         arxiv_id=arxiv_id,
         title=_str(paper.get("title")) or _str(entry.get("title")),
         abstract=_str(paper.get("summary")) or _str(entry.get("summary")),
@@ -66,9 +73,9 @@ def record_from_entry(entry: Any, day: date) -> PaperRecord:
         submitted=iso_datetime(_str(paper.get("publishedAt"))),
         repo_url=_str(paper.get("githubRepo")) or None,
         project_page=_str(paper.get("projectPage")) or None,
-        extra={"daily": {"day": day.isoformat(), "by": by, "at": at.isoformat() if at else None}},
         authoritative=False,  # arXiv's metadata wins; HF adds its links and featurings
     )
+    return record, featuring
 
 
 def read_daily_papers(client: PoliteClient, day: date, *, start_page: int = 0) -> Iterator[Item]:
@@ -101,31 +108,19 @@ def read_daily_papers(client: PoliteClient, day: date, *, start_page: int = 0) -
             given = entry.get("paper", {}).get("id") if isinstance(entry, dict) else None
             where = {"id": str(given)[:80] if given else f"#{page * PAGE_SIZE + index}"}
             try:
-                record = record_from_entry(entry, day)
+                record, featuring = record_from_entry(entry, day)
             except ValueError as exc:
                 yield Item(position, error=str(exc), where=where, end_of_batch=last)
                 continue
-            yield Item(position, record=record, where=where, end_of_batch=last)
+            yield Item(position, record=record, where=where, featuring=featuring, end_of_batch=last)
         if len(entries) < PAGE_SIZE:
             return
 
 
-def save_daily_entries(records: Sequence[PaperRecord]) -> int:
-    """Record who featured which paper on which day (inside the batch's transaction)."""
-    rows = []
-    for paper_id, info in papers_with_extra(records, "daily"):
-        day = date.fromisoformat(str(info["day"]))
-        at = iso_datetime(info.get("at") if isinstance(info.get("at"), str) else None)
-        at = at or datetime.combine(day, time(), tzinfo=UTC)
-        rows.append(
-            DailyEntry(
-                paper_id=paper_id,
-                day=day,
-                submitted_by_name=str(info.get("by") or "")[:150],
-                submitted_at=at,
-                source=DailyEntry.Source.HUGGINGFACE,
-                hot=hot_score(0, at),
-            )
-        )
-    created = DailyEntry.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(created)
+def announce_featurings(items: Sequence[Item]) -> int:
+    """Hand the batch's featurings to the community (inside the batch's transaction, so they
+    are committed with the papers); returns how many."""
+    featurings = [item.featuring for item in items if item.featuring is not None]
+    if featurings:
+        featurings_read.send(sender=Featuring, featurings=featurings)
+    return len(featurings)

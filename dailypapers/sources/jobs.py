@@ -19,7 +19,7 @@ from dailypapers.catalog.models import Paper
 from . import api
 from .announcements import read_announcements, save_announcements
 from .http import FetchError, PoliteClient, SourceError, first_offline_notice
-from .huggingface import PAGE_SIZE, read_daily_papers, save_daily_entries
+from .huggingface import PAGE_SIZE, announce_featurings, read_daily_papers
 from .models import IngestRun
 from .oai import Harvest
 from .runner import ingest, resumable_run
@@ -224,7 +224,7 @@ def ingest_daily_papers(
             read_daily_papers(http, day, start_page=start_page),
             batch_size=PAGE_SIZE,  # a page of HF's list a batch
             dry_run=dry_run,
-            after_upsert=save_daily_entries,
+            after_upsert=announce_featurings,
         )
 
 

@@ -66,16 +66,16 @@ def ingest(
     batch_size: int | None = None,
     dry_run: bool = False,
     on_batch: Callable[[IngestRun], None] | None = None,
-    after_upsert: Callable[[list[PaperRecord]], object] | None = None,
+    after_upsert: Callable[[list[Item]], object] | None = None,
 ) -> IngestRun:
     """Upsert the items' records batch by batch; mark the run finished, failed or interrupted.
 
     KeyboardInterrupt (Ctrl-C, SIGTERM turned into it) is re-raised after the run is marked
     interrupted; the batch in flight is rolled back, every earlier batch is kept.
 
-    ``after_upsert`` is called with the batch's accepted records inside the batch's
-    transaction (not on a dry run), so what a source records beside the papers (announcements,
-    daily entries) is committed with them.
+    ``after_upsert`` is called with the batch's items whose records were accepted, inside the
+    batch's transaction (not on a dry run), so what a source records beside the papers
+    (announcements, featurings) is committed with them.
     """
     size = batch_size or settings.INGEST_BATCH_SIZE
     authors = AuthorCache()
@@ -105,7 +105,7 @@ def _take_batch(
     batch: list[Item],
     authors: AuthorCache,
     dry_run: bool,
-    after_upsert: Callable[[list[PaperRecord]], object] | None,
+    after_upsert: Callable[[list[Item]], object] | None,
 ) -> list[dict[str, Any]]:
     """Upsert one batch and move the run's checkpoint past it, in one transaction; returns
     the batch's errors."""
@@ -122,7 +122,7 @@ def _take_batch(
                 rejected = {index for index, _ in result.rejected}
                 after_upsert(
                     [
-                        item.record
+                        item
                         for index, item in enumerate(records)
                         if item.record is not None and index not in rejected
                     ]

@@ -73,3 +73,22 @@ def test_error_object_html_and_broken_json_are_clear_errors(sources):
     with pytest.raises(SourceError, match="not valid JSON"):
         jobs.ingest_daily_papers(DAY)
     assert DailyEntry.objects.count() == 0
+
+
+def test_hf_featurings_reach_visitors_at_once(sources, settings, client):
+    """The community records HF's featurings (the one writer of featured papers), so the
+    visitors' cached pages are renewed: before, the reader wrote the entries itself and a
+    cached home page went on without them."""
+    settings.PAGE_CACHE_SECONDS = 60
+    day = DAY.isoformat()
+    assert (
+        "Learning Rates That Learn Themselves"
+        not in client.get(f"/papers/date/{day}").content.decode()
+    )
+    sources.reply("/api/daily_papers", Reply(200, fixture("hf_daily.json"), JSON))
+    jobs.ingest_daily_papers(DAY)
+    page = client.get(f"/papers/date/{day}").content.decode()
+    assert "Learning Rates That Learn Themselves" in page
+    assert "priyan" in page  # who featured it on HF
+    jobs.ingest_daily_papers(DAY, restart=True)
+    assert DailyEntry.objects.count() == 2  # the same list again adds nothing

@@ -1,4 +1,5 @@
-"""Profiles: a user's submissions, upvotes and comments."""
+"""Profile pages: a member's submissions, upvotes and comments (community data about an
+account, so the community's page)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from dailypapers.community import lists
-from dailypapers.community.models import Comment, DailyEntry
+from dailypapers.accounts.models import Profile, is_moderator
 
-from .models import Profile, is_moderator
+from . import lists
+from .models import Comment, DailyEntry
 
 TABS = ("submissions", "upvotes", "comments")
 LIMIT = 50
