@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from papersearch.embed import DIM, MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path, text_hashes
-from papersearch.storage import atomic_write, atomic_write_bytes
+from papersearch.storage import atomic_write, atomic_write_bytes, is_gzip
 
 FORMAT = 1
 FloatArray = npt.NDArray[np.float32]
@@ -67,7 +67,7 @@ def vector_keys(model_name: str, texts: Sequence[str]) -> KeyArray:
 def snapshot_texts(path: Path) -> Iterator[tuple[str, str]]:
     """(id, title + ". " + abstract) for each paper of a snapshot file, as the index embeds it
     (``Document.embedding_text``)."""
-    opener: Any = gzip.open if path.suffix == ".gz" else open
+    opener: Any = gzip.open if is_gzip(path) else open
     with opener(path, "rt", encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             if not line.strip():

@@ -37,6 +37,15 @@ class IndexFormatError(ValueError):
         self.found = found
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether the file is gzip-compressed, by its first two bytes (whatever its name)."""
+    with path.open("rb") as f:
+        return f.read(2) == GZIP_MAGIC
+
+
 def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from dailypapers.catalog.records import InvalidRecord, PaperRecord
+from papersearch.storage import is_gzip
 
 from .items import Item
 
@@ -47,9 +48,7 @@ class SnapshotFile:
         p = Path(path)
         if not p.is_file():
             raise SnapshotError(f"{p}: no such file")
-        with p.open("rb") as raw:
-            magic = raw.read(2)
-        return cls(path=p.resolve(), size=p.stat().st_size, compressed=magic == b"\x1f\x8b")
+        return cls(path=p.resolve(), size=p.stat().st_size, compressed=is_gzip(p))
 
     @property
     def key(self) -> str:

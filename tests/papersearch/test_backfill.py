@@ -176,3 +176,12 @@ def test_vectors_of_another_model_are_refused(tmp_path) -> None:
         PrecomputedEmbedder(WordEmbedder(), VectorFile(tmp_path / "v"))
     with pytest.raises(ValueError, match="not a finished backfill folder"):
         VectorFile(tmp_path / "nothing")
+
+
+def test_a_gzipped_snapshot_is_known_by_its_bytes_not_its_name(tmp_path) -> None:
+    """As the importer does: a compressed snapshot without .gz in its name is read."""
+    from papersearch.backfill import snapshot_texts
+
+    path = write_snapshot(tmp_path / "snap.jsonl.gz")
+    renamed = path.rename(tmp_path / "arxiv-metadata-oai-snapshot.json")
+    assert len(list(snapshot_texts(renamed))) == len(RECORDS_AS_LINES)
