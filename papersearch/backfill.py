@@ -42,10 +42,9 @@ import numpy.typing as npt
 
 from papersearch.embed import DIM, MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path, text_hashes
 from papersearch.storage import atomic_write, atomic_write_bytes, is_gzip
+from papersearch.types import FloatArray, KeyArray
 
 FORMAT = 1
-FloatArray = npt.NDArray[np.float32]
-KeyArray = npt.NDArray[np.uint64]
 # Control characters other than tab, newline and carriage return: the model's tokeniser drops
 # them, as the catalogue does.
 _DROP_CONTROL = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}

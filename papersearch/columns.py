@@ -14,9 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from papersearch.lexical import NO_DATE, day_number
-from papersearch.types import Document, Filters
-
-Mask = npt.NDArray[np.bool_]
+from papersearch.types import Document, Filters, Mask
 
 
 @dataclass

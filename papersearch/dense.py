@@ -15,9 +15,8 @@ import numpy as np
 import numpy.typing as npt
 from usearch.index import Index
 
-FloatArray = npt.NDArray[np.float32]
-RowArray = npt.NDArray[np.int64]
-Mask = npt.NDArray[np.bool_]
+from papersearch.types import FloatArray, Mask, RowArray
+
 RowCheck = Callable[[RowArray], RowArray]
 
 CONNECTIVITY = 16

@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from papersearch.types import FloatArray
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-FloatArray = npt.NDArray[np.float32]
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"

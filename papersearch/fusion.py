@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
-RowArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float32]
+from papersearch.types import FloatArray, RowArray
 
 RRF_K = 60.0
 

@@ -19,12 +19,22 @@ import numpy.typing as npt
 
 from papersearch import storage
 from papersearch.columns import Columns
-from papersearch.dense import EXPANSION_SEARCH, DenseIndex, Mask, RowArray, new_ann, normalise
+from papersearch.dense import EXPANSION_SEARCH, DenseIndex, new_ann, normalise
 from papersearch.embed import DIM, MODEL_NAME, Embedder, text_hashes
 from papersearch.lexical import LexicalIndex
 from papersearch.query import ParsedQuery, parse
 from papersearch.ranking import Rankers, order_by
-from papersearch.types import Document, Filters, Hit, Mode, SearchResults, Sort, Stats
+from papersearch.types import (
+    Document,
+    Filters,
+    Hit,
+    Mask,
+    Mode,
+    RowArray,
+    SearchResults,
+    Sort,
+    Stats,
+)
 
 ID_BYTES = 32
 ProgressCallback = Callable[[str, int, int], None]

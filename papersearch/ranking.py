@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from papersearch.dense import RowArray
 from papersearch.fusion import fuse, pin_rows
 from papersearch.query import ParsedQuery
-from papersearch.types import Filters, Mode
+from papersearch.types import Filters, FloatArray, Mode, RowArray
 
 if TYPE_CHECKING:
     from papersearch.index import SearchIndex
 
-FloatArray = npt.NDArray[np.float32]
 Ranked = tuple[RowArray, FloatArray]
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="papersearch-lexical")

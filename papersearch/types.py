@@ -6,6 +6,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
+
+# The array shapes the core passes around, named once.
+FloatArray = npt.NDArray[np.float32]
+"""Vectors and scores."""
+RowArray = npt.NDArray[np.int64]
+"""Row numbers of the index."""
+Mask = npt.NDArray[np.bool_]
+"""One flag a row."""
+KeyArray = npt.NDArray[np.uint64]
+"""64-bit keys of texts (the vector cache's)."""
+
 
 class Mode(StrEnum):
     """Which rankers answer a query."""
