@@ -160,3 +160,36 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 120) -> Any:
         timeout=timeout,
         check=False,
     )
+
+
+def start_serve(env: dict[str, str], log: Path, *args: str) -> Any:
+    """`dailypapers serve ARGS` in a process group of its own, its output in ``log``; returns
+    the process once /healthz answers 200 (the port is among ``args``)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = args[args.index("--port") + 1]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dailypapers.cli", "serve", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+            raise AssertionError(log.read_text())
+        time.sleep(0.1)

@@ -3,13 +3,11 @@
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.conftest import free_port, start_serve
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -27,24 +25,9 @@ def test_serve_starts_from_nothing(tmp_path: Path):
     }
     env.update({"DAILYPAPERS_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"})
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = start_serve(env, log, "--port", str(port))
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, body = _get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
+        status, body = _get(f"http://127.0.0.1:{port}/healthz")
         assert (status, json.loads(body)) == (200, {"ok": True})
         status, page = _get(f"http://127.0.0.1:{port}/")
         assert status == 200

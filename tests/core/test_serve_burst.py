@@ -12,22 +12,18 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import free_port, run_cli
+from tests.conftest import free_port, run_cli, start_serve
 
 pytestmark = pytest.mark.slow
 
 VOTERS = 40
 VIEWS = 400
-SERVE = [sys.executable, "-m", "dailypapers.cli", "serve"]
 TITLE = "Forked processes and the sockets they share"
 
 SEED = f"""
@@ -82,25 +78,8 @@ def test_a_burst_right_after_start_is_answered_correctly(cli_env, tmp_path: Path
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [*SERVE, "--port", str(port), "--workers", "4", "--no-jobs"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = start_serve(env, log, "--port", str(port), "--workers", "4", "--no-jobs")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
 
         def view(n: int) -> tuple[str, int, bool]:
             url = f"{base}/papers/2511.00001" if n % 2 else f"{base}/"
