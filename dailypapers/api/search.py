@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dailypapers.catalog.models import Paper
-from dailypapers.community.ratelimit import Rate, allow
+from dailypapers.community.ratelimit import Rate, allow, requester
 from dailypapers.search.keeper import SearchUnavailable
 from dailypapers.search.services import MAX_QUERY_CHARS, SearchRequest, search_papers
 
@@ -42,12 +42,11 @@ from one address (``DAILYPAPERS_RATE_API``), the search index being rebuilt."""
 
 def limited(request: HttpRequest, response: HttpResponse) -> Status[Problem] | None:
     """A 429 when the caller went over the API's rate (with Retry-After), else None."""
-    rate = settings.RATE_API
-    who = str(request.user.pk) if request.user.is_authenticated else request.META["REMOTE_ADDR"]
-    if allow("api", who, rate):
+    if allow("api", requester(request), settings.RATE_API):
         return None
-    response["Retry-After"] = str(Rate.parse(rate).seconds)
-    return Status(429, Problem(detail=f"Too many requests: at most {Rate.parse(rate).describe()}."))
+    rate = Rate.parse(settings.RATE_API)
+    response["Retry-After"] = str(rate.seconds)
+    return Status(429, Problem(detail=f"Too many requests: at most {rate.describe()}."))
 
 
 class AuthorOut(Schema):

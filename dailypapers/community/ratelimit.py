@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -37,6 +38,11 @@ class Rate:
                 n = self.seconds // PERIODS[unit]
                 return f"{self.count} per {name}" if n == 1 else f"{self.count} per {n} {name}s"
         return f"{self.count} per {self.seconds} seconds"
+
+
+def requester(request: HttpRequest) -> str:
+    """Whom a limit counts: the member, or a visitor's address."""
+    return str(request.user.pk) if request.user.is_authenticated else request.META["REMOTE_ADDR"]
 
 
 def allow(scope: str, who: str, rate_text: str) -> bool:

@@ -27,7 +27,7 @@ from .fetch import get_or_fetch_paper
 from .forms import CommentForm
 from .models import Comment, DailyEntry
 from .pagecache import for_visitors
-from .ratelimit import Rate, allow
+from .ratelimit import Rate, allow, requester
 from .submissions import SubmissionRefused, feature, today
 from .votes import VoteRefused, toggle_vote, voted_paper_ids
 
@@ -38,8 +38,7 @@ def _member(request: HttpRequest) -> User:
 
 def _limited(request: HttpRequest, scope: str, rate: str) -> HttpResponse | None:
     """A 429 page when the user (or, for a visitor, the address) went over the rate."""
-    who = str(request.user.pk) if request.user.is_authenticated else request.META["REMOTE_ADDR"]
-    if allow(scope, who, rate):
+    if allow(scope, requester(request), rate):
         return None
     text = f"Too many requests: at most {Rate.parse(rate).describe()}. Please wait a little."
     return render(request, "community/limited.html", {"message": text}, status=429)

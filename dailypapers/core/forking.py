@@ -36,11 +36,6 @@ def close_before_fork() -> None:
     caches.close_all()
 
 
-def open_connections() -> list[str]:
-    """The aliases of the database connections open in this process."""
-    return [c.alias for c in connections.all(initialized_only=True) if c.connection is not None]
-
-
 def check_after_fork() -> list[str]:
     """In a freshly forked child: set aside any database connection inherited from the parent
     (so the child opens its own), and say so. Returns the aliases found open."""

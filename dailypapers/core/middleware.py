@@ -34,7 +34,7 @@ class RejectNulMiddleware:
 
     @staticmethod
     def _carries_nul(request: HttpRequest) -> bool:
-        if NUL in request.path_info or NUL in request.path:
+        if NUL in request.path:  # the whole path, the script prefix included
             return True
         if request.method != "POST":
             return False

@@ -13,6 +13,7 @@ from dailypapers.catalog.models import Paper
 from dailypapers.community.models import DailyEntry
 from dailypapers.digests.models import Subscription
 from dailypapers.sources.models import IngestRun, ScheduledJob
+from dailypapers.sources.schedule import REFRESH
 
 
 def last_runs() -> dict[str, dict[str, Any]]:
@@ -150,7 +151,7 @@ def format_status(status: dict[str, Any]) -> str:
         if job["error"]:
             line += f": {job['error'][:300]}"
         lines.append(line)
-    next_refresh = status.get("schedule", {}).get("refresh-sources")
+    next_refresh = status.get("schedule", {}).get(REFRESH)
     if next_refresh:
         lines.append(f"{'next refresh':<18}{next_refresh[:16].replace('T', ' ')} UTC")
     return "\n".join(lines)

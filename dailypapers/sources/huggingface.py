@@ -62,7 +62,7 @@ def record_from_entry(entry: Any, day: date) -> tuple[PaperRecord, Featuring]:
     featuring = Featuring(
         arxiv_id=arxiv_id,
         day=day,
-        by=by[:150],
+        by=by,
         at=at or datetime.combine(day, time(), tzinfo=UTC),
     )
     record = PaperRecord(

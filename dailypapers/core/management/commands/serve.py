@@ -185,7 +185,6 @@ class Command(BaseCommand):
         workers = [JobWorker("worker"), JobWorker("scheduler")] if options["jobs"] else []
         for worker in workers:
             worker.start()
-        close_before_fork()  # the web processes are forked from this one
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"Serving on {url} (Ctrl-C stops)")
         self.stdout.flush()
