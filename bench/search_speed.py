@@ -146,7 +146,7 @@ def memory_probe(path: Path, queries: list[str]) -> None:
     opened = time.perf_counter() - start
     rng = np.random.default_rng(3)
     for q in queries:
-        vector = index.vectors[int(rng.integers(len(index.vectors)))]
+        vector = index.generation.vectors[int(rng.integers(len(index.generation.vectors)))]
         index.search(q, query_vector=np.asarray(vector, np.float32), limit=10)
     print(json.dumps({"open_s": opened, "rss_mb": rss_mb()}))
 
@@ -226,7 +226,7 @@ def main() -> None:
             t = time.perf_counter()
             index.search(q, mode=mode, limit=10)
             timings[mode].append(time.perf_counter() - t)
-    full = np.asarray(index.vectors, dtype=np.float32)
+    full = np.asarray(index.generation.vectors, dtype=np.float32)
     recall = []
     for v in qvecs:
         t = time.perf_counter()
@@ -234,7 +234,7 @@ def main() -> None:
         top = np.argpartition(-scores, 10)[:10]
         exact = set(top[np.argsort(-scores[top])].tolist())
         timings["exact numpy scan"].append(time.perf_counter() - t)
-        ann, _ = index.dense.search(v, 10)
+        ann, _ = index.generation.dense.search(v, 10)
         recall.append(len(exact & set(ann.tolist())) / 10)
     print(f"{len(queries)} queries of 1-5 words from real titles; top 10 with highlights")
     for name, times in timings.items():

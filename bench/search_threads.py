@@ -88,15 +88,18 @@ def main() -> None:
     torch.set_num_threads(1)
     index = SearchIndex.open(path, MiniLMEmbedder(query_cache=0))
     embedder = index.embedder
-    assert embedder is not None and index.dense.ann is not None
+    assert embedder is not None and index.generation.dense.ann is not None
     queries = make_queries(list(snapshot_papers(50_000)), CALLS)
     vectors = [embedder.embed_query(q) for q in queries]
-    keyword_queries = [index.lexical.build_query(parse(q), Filters()) for q in queries]
-    graph = index.dense.ann
+    lexical = index.generation.lexical
+    keyword_queries = [lexical.build_query(parse(q), Filters()) for q in queries]
+    graph = index.generation.dense.ann
     calls: dict[str, Callable[[int], object]] = {
         "pure Python (baseline)": lambda i: sum(range(20_000)),
         "query encoder": lambda i: embedder.embed_query(queries[i]),
-        "tantivy search": lambda i: index.lexical.search(keyword_queries[i], 100, count=False),
+        "tantivy search": lambda i: index.generation.lexical.search(
+            keyword_queries[i], 100, count=False
+        ),
         "usearch graph search": lambda i: graph.search(vectors[i], count=200),
     }
     print(f"{len(index):,} papers; {CALLS} calls of each, alone and beside a counting thread")

@@ -7,7 +7,7 @@ results = index.search('"diffusion model" -video cat:cs.CV', Filters(has_code=Tr
 
 from papersearch.embed import Embedder, MiniLMEmbedder
 from papersearch.index import IndexConfig, SearchIndex
-from papersearch.types import Document, Filters, Hit, Mode, SearchResults, Sort, Stats
+from papersearch.types import Document, Filters, Hit, Mode, SearchResults, Snippet, Sort, Stats
 
 __all__ = [
     "Document",
@@ -19,6 +19,7 @@ __all__ = [
     "Mode",
     "SearchIndex",
     "SearchResults",
+    "Snippet",
     "Sort",
     "Stats",
 ]

@@ -1,7 +1,7 @@
-"""Per-row metadata held in numpy arrays: dates, has-code, categories, votes, liveness.
+"""Per-row metadata held in numpy arrays: dates, has-code, categories, liveness.
 
 These answer filters for the dense side (as a boolean mask over rows), browsing without a
-query, and sorting by date or votes.
+query, and sorting by date.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ class Columns:
     cat_codes: npt.NDArray[np.int32]
     vocabulary: list[str]
     alive: npt.NDArray[np.bool_]
-    votes: npt.NDArray[np.float32]
     embedded: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
     _cat_rows: npt.NDArray[np.int64] | None = field(default=None, repr=False)
     # (live rows, every live row embedded): read by every search, so counted once
@@ -40,7 +39,6 @@ class Columns:
             cat_codes=np.zeros(0, np.int32),
             vocabulary=[],
             alive=np.zeros(0, np.bool_),
-            votes=np.zeros(0, np.float32),
             embedded=np.zeros(0, np.bool_),
         )
 
@@ -55,7 +53,6 @@ class Columns:
             cat_codes=static["cat_codes"].astype(np.int32),
             vocabulary=[str(v) for v in static["vocabulary"].tolist()],
             alive=state["alive"].astype(np.bool_),
-            votes=state["votes"].astype(np.float32),
             embedded=(
                 static["embedded"].astype(np.bool_)
                 if "embedded" in static
@@ -74,7 +71,19 @@ class Columns:
         }
 
     def state_arrays(self) -> dict[str, npt.NDArray[Any]]:
-        return {"alive": self.alive, "votes": self.votes}
+        return {"alive": self.alive}
+
+    def copy(self) -> Columns:
+        """A copy a writer may change (``append`` makes new arrays; ``retire`` would not)."""
+        return Columns(
+            date=self.date,
+            has_code=self.has_code,
+            cat_ptr=self.cat_ptr,
+            cat_codes=self.cat_codes,
+            vocabulary=list(self.vocabulary),
+            alive=self.alive.copy(),
+            embedded=self.embedded,
+        )
 
     @property
     def rows(self) -> int:
@@ -83,7 +92,6 @@ class Columns:
     def append(
         self,
         docs: Sequence[Document],
-        votes: Sequence[float],
         embedded: npt.NDArray[np.bool_] | None = None,
     ) -> None:
         """Add one row per document (alive); ``embedded`` is False for rows with no vector yet."""
@@ -109,7 +117,6 @@ class Columns:
         self.cat_ptr = np.concatenate([self.cat_ptr, ptr])
         self.cat_codes = np.concatenate([self.cat_codes, np.asarray(flat, dtype=np.int32)])
         self.alive = np.concatenate([self.alive, np.ones(len(docs), dtype=np.bool_)])
-        self.votes = np.concatenate([self.votes, np.asarray(votes, dtype=np.float32)])
         self._cat_rows = None
         self._counts = None
 
@@ -130,10 +137,6 @@ class Columns:
     def live(self) -> int:
         """How many rows are alive."""
         return self._summary()[0]
-
-    def categories_of(self, row: int) -> list[str]:
-        lo, hi = self.cat_ptr[row], self.cat_ptr[row + 1]
-        return [self.vocabulary[c] for c in self.cat_codes[lo:hi].tolist()]
 
     def _category_mask(self, wanted: Sequence[str]) -> Mask:
         codes = [

@@ -9,6 +9,7 @@ the rows it allows; otherwise the graph is asked for more candidates until a ful
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -175,3 +176,34 @@ class DenseIndex:
             if len(rows) >= k or exhausted:
                 return rows[:k], scores[:k]
             want *= 4
+
+
+GRAPH_BATCH = 20_000  # rows handed to the graph at a time (a rebuild reports progress per batch)
+
+
+def restore_ann(path: Path, *, view: bool) -> Index | None:
+    """A saved graph: memory-mapped for searching (``view``), or loaded to be extended."""
+    ann = Index.restore(str(path), view=view)
+    if ann is not None:
+        ann.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
+    return ann
+
+
+def extend_graph(
+    ann: Index,
+    vectors: Any,
+    embedded: Mask,
+    start: int,
+    stop: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Add rows ``start..stop`` of ``vectors`` to the graph, leaving out rows with no vector
+    yet (added keyword-first); ``progress`` is told the row reached after each batch."""
+    for lo in range(start, stop, GRAPH_BATCH):
+        hi = min(lo + GRAPH_BATCH, stop)
+        keep = np.flatnonzero(embedded[lo:hi])
+        if len(keep):
+            ann.add(lo + keep, np.asarray(vectors[lo:hi][keep], np.float32))
+        if progress is not None:
+            progress(hi)

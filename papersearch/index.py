@@ -1,42 +1,44 @@
-"""``SearchIndex``: the public face of the search core.
+"""``SearchIndex``: the public face of the search core, a small facade.
 
-An index is a folder (see ``storage`` for how it is written). Rows are append-only: adding a
-paper that is already there appends a new row and retires the old one, so a reader never
-sees a row change under it. ``rebuild`` writes a fresh set of files and switches to them in
-one step.
+An index is a folder. What a search reads is the current ``Generation`` (one committed state,
+read-only); every change goes through a ``Writer``, which appends rows (adding a paper that
+is already there appends a new row and retires the old one), retires rows and commits a new
+generation; ``rebuild`` writes a fresh set of files and switches to them in one step. The
+``Manifest`` alone knows the file layout; the rankers are plain functions (``ranking``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from papersearch import storage
-from papersearch.columns import Columns
-from papersearch.dense import EXPANSION_SEARCH, DenseIndex, new_ann, normalise
+from papersearch import ranking, storage
+from papersearch.dense import normalise
 from papersearch.embed import DIM, MODEL_NAME, Embedder, text_hashes
-from papersearch.lexical import LexicalIndex
+from papersearch.generation import Generation
+from papersearch.manifest import ID_BYTES, Manifest
 from papersearch.query import ParsedQuery, parse
-from papersearch.ranking import Rankers, order_by
+from papersearch.ranking import order_by
 from papersearch.types import (
     Document,
     Filters,
+    FloatArray,
     Hit,
-    Mask,
     Mode,
     RowArray,
     SearchResults,
+    Snippet,
     Sort,
     Stats,
 )
+from papersearch.writer import Writer, vectors_for
 
-ID_BYTES = 32
 ProgressCallback = Callable[[str, int, int], None]
 
 
@@ -70,10 +72,7 @@ class SearchIndex:
         self.path = Path(path)
         self.embedder = embedder
         self.config = config or IndexConfig()
-        self._lookup: tuple[npt.NDArray[Any], RowArray] | None = None
-        self._load()
-
-    # -- opening -----------------------------------------------------------------------------
+        self.generation = Generation.open(self.path)
 
     @classmethod
     def open(
@@ -88,109 +87,42 @@ class SearchIndex:
         """Open the index at ``path``, creating an empty one if there is none."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        if storage.read_manifest(path) is None:
+        if Manifest.read(path) is None:
             with storage.WriteLock(path):
-                if storage.read_manifest(path) is None:
-                    cls._write_empty(path, model_name, dim)
+                if Manifest.read(path) is None:
+                    with Writer.rebuilding(
+                        path, Manifest.fresh(model_name, dim), IndexConfig()
+                    ) as w:
+                        w.commit()
         return cls(path, embedder, config)
-
-    @staticmethod
-    def _write_empty(path: Path, model_name: str, dim: int) -> None:
-        lexical = LexicalIndex(path / "lexical-1", create=True)
-        lexical.commit()
-        columns = Columns.empty()
-        storage.save_arrays(path / "static-1.npz", columns.static_arrays())
-        storage.save_arrays(path / "state-1.npz", columns.state_arrays())
-        for name in ("vectors-1.f16", "ids-1.s32", "hashes-1.u64"):
-            (path / name).touch()
-        manifest = {
-            "generation": 1,
-            "epoch": 1,
-            "rows": 0,
-            "ann_rows": 0,
-            "model": model_name,
-            "dim": dim,
-            "pending_lexical_deletes": [],
-            "files": {
-                "lexical": "lexical-1",
-                "static": "static-1.npz",
-                "state": "state-1.npz",
-                "vectors": "vectors-1.f16",
-                "ids": "ids-1.s32",
-                "hashes": "hashes-1.u64",
-            },
-        }
-        storage.write_manifest(path, manifest)
-
-    def _load(self) -> None:
-        manifest = storage.read_manifest(self.path)
-        if manifest is None:
-            raise FileNotFoundError(f"no search index at {self.path}")
-        self.manifest = manifest
-        files = manifest["files"]
-        rows = int(manifest["rows"])
-        self.dim = int(manifest["dim"])
-        self.model_name = str(manifest["model"])
-        self.vectors = storage.RowFile(self.path / files["vectors"], np.float16, rows, self.dim)
-        self.ids = storage.map_rows(self.path / files["ids"], f"S{ID_BYTES}", rows)
-        self.hashes = storage.map_rows(self.path / files["hashes"], np.uint64, rows)
-        self.columns = Columns.from_arrays(
-            storage.load_arrays(self.path / files["static"]),
-            storage.load_arrays(self.path / files["state"]),
-        )
-        ann = None
-        if files.get("ann"):
-            from usearch.index import Index
-
-            ann = Index.restore(str(self.path / files["ann"]), view=True)
-            if ann is not None:
-                ann.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
-        self.dense = DenseIndex(self.vectors, ann, int(manifest["ann_rows"]))
-        self.lexical = LexicalIndex(self.path / files["lexical"])
-        self._lookup = None
-        self._rankers = Rankers(self)
 
     def refresh(self) -> bool:
         """Reload if another process committed a newer state; True when it did."""
-        manifest = storage.read_manifest(self.path)
-        if manifest is None or manifest["generation"] == self.manifest["generation"]:
+        manifest = Manifest.read(self.path)
+        if manifest is None or manifest.generation == self.generation.manifest.generation:
             return False
-        self._load()
+        self.generation = Generation(self.path, manifest)
         return True
 
     # -- lookups -----------------------------------------------------------------------------
 
+    @property
+    def model_name(self) -> str:
+        return self.generation.manifest.model
+
+    @property
+    def dim(self) -> int:
+        return self.generation.manifest.dim
+
     def __len__(self) -> int:
-        return self.columns.live
+        return self.generation.live
 
     def __contains__(self, paper_id: object) -> bool:
-        return isinstance(paper_id, str) and self._rows_of([paper_id])[0] >= 0
-
-    def _rows_of(self, ids: Sequence[str]) -> RowArray:
-        """The live row of each id, or -1."""
-        if self._lookup is None:
-            live = np.flatnonzero(self.columns.alive).astype(np.int64)
-            keys = np.asarray(self.ids[live])
-            order = np.argsort(keys, kind="stable")
-            self._lookup = (keys[order], live[order])
-        keys, rows = self._lookup
-        wanted = np.asarray([i.encode("utf-8") for i in ids], dtype=f"S{ID_BYTES}")
-        pos = np.searchsorted(keys, wanted)
-        pos = np.minimum(pos, max(len(keys) - 1, 0))
-        found = (len(keys) > 0) & (keys[pos] == wanted) if len(keys) else np.zeros(len(ids), bool)
-        return np.where(found, rows[pos] if len(rows) else -1, -1).astype(np.int64)
-
-    def id_of(self, rows: Iterable[int]) -> list[str]:
-        return [bytes(self.ids[r]).rstrip(b"\0").decode("utf-8") for r in rows]
+        return isinstance(paper_id, str) and self.generation.rows_of([paper_id])[0] >= 0
 
     def vector(self, paper_id: str) -> npt.NDArray[np.float32] | None:
         """The stored unit vector of a paper (for "similar" and reader profiles)."""
-        row = int(self._rows_of([paper_id])[0])
-        return None if row < 0 else np.asarray(self.vectors[row], dtype=np.float32)
-
-    def votes(self, paper_id: str) -> float | None:
-        row = int(self._rows_of([paper_id])[0])
-        return None if row < 0 else float(self.columns.votes[row])
+        return self.generation.vector(paper_id)
 
     # -- searching ---------------------------------------------------------------------------
 
@@ -207,43 +139,73 @@ class SearchIndex:
         query_vector: npt.ArrayLike | None = None,
     ) -> SearchResults:
         """One page of results; see ``docs/search.md`` for the query language."""
+        gen = self.generation  # one state for the whole search
         filters = filters or Filters()
         sort, mode = Sort(sort), Mode(mode)
         parsed = parse(query)
         want = offset + limit
         if parsed.is_empty:
-            rows, scores, total = self._browse(parsed, filters, sort, want)
+            rows, scores, total = self._browse(gen, parsed, filters, want)
             exact = True
         else:
             if not parsed.has_text:
                 mode = Mode.LEXICAL
             pool = max(want, self.config.sort_pool if sort != Sort.RELEVANCE else 0)
-            vector = None if query_vector is None else normalise(query_vector)
-            rows, scores, total, exact = self._rankers.rank(parsed, filters, mode, pool, vector)
-            if sort != Sort.RELEVANCE:
-                rows, scores = order_by(rows, scores, self._sort_key(sort))
-        page_rows = rows[offset:want]
-        snippets = (
-            self.lexical.highlights(page_rows.tolist(), parsed)
-            if highlight and parsed.has_text
-            else {}
-        )
-        ids = self.id_of(page_rows.tolist())
+            given = None if query_vector is None else normalise(query_vector)
+            rows, scores, total, exact = self._rank(
+                gen, parsed, filters, mode=mode, k=pool, given=given
+            )
+            if sort == Sort.DATE:
+                rows, scores = order_by(rows, scores, gen.columns.date)
+        page_rows = rows[offset:want].tolist()
+        snippets = gen.lexical.highlights(page_rows, parsed) if highlight else {}
         hits = [
-            Hit(id=pid, score=float(score), highlights=snippets.get(int(row), {}))
-            for pid, row, score in zip(ids, page_rows.tolist(), scores[offset:want], strict=True)
+            Hit(id=pid, score=float(score), highlights=snippets.get(row, {}))
+            for pid, row, score in zip(
+                gen.id_of(page_rows), page_rows, scores[offset:want], strict=True
+            )
         ]
         return SearchResults(hits=hits, total=total, total_exact=exact, mode=mode, sort=sort)
 
-    def _sort_key(self, sort: Sort) -> npt.NDArray[Any]:
-        return self.columns.votes if sort == Sort.VOTES else self.columns.date
+    def _rank(
+        self,
+        gen: Generation,
+        parsed: ParsedQuery,
+        filters: Filters,
+        *,
+        mode: Mode,
+        k: int,
+        given: FloatArray | None,
+    ) -> tuple[RowArray, FloatArray, int, bool]:
+        """Rows and scores (at least ``k`` when that many match), the total and whether it
+        is exact."""
 
+        def vector() -> FloatArray:
+            if given is not None:
+                return given
+            if self.embedder is None:
+                raise ValueError("dense search needs an embedder or a query vector")
+            return self.embedder.embed_query(parsed.free_text)
+
+        if mode == Mode.LEXICAL:
+            (rows, scores), count = ranking.lexical(gen, parsed, filters, k)
+            return rows, scores, count, True
+        if mode == Mode.DENSE:
+            rows, scores = ranking.dense(gen, parsed, filters, k, vector())
+            return rows, scores, len(rows), False
+        rows, scores, total = ranking.hybrid(
+            gen, parsed, filters, k, vector=vector, config=self.config
+        )
+        return rows, scores, total, False
+
+    @staticmethod
     def _browse(
-        self, parsed: ParsedQuery, filters: Filters, sort: Sort, want: int
-    ) -> tuple[RowArray, npt.NDArray[np.float32], int]:
-        mask = self.columns.mask(filters, parsed.categories)
-        rows = np.flatnonzero(mask) if mask is not None else np.arange(self.columns.rows)
-        key = self._sort_key(Sort.VOTES if sort == Sort.VOTES else Sort.DATE)[rows]
+        gen: Generation, parsed: ParsedQuery, filters: Filters, want: int
+    ) -> tuple[RowArray, FloatArray, int]:
+        """Every paper that passes the filters, newest first."""
+        mask = gen.columns.mask(filters, parsed.categories)
+        rows = np.flatnonzero(mask) if mask is not None else np.arange(gen.columns.rows)
+        key = gen.columns.date[rows]
         total = len(rows)
         if len(rows) > want:
             part = np.argpartition(-key.astype(np.float64), want - 1)[:want]
@@ -251,51 +213,51 @@ class SearchIndex:
         order = np.lexsort((-rows, -key.astype(np.float64)))
         return rows[order].astype(np.int64), key[order].astype(np.float32), total
 
-    def dense_mask(self, filters: Filters, categories: Sequence[str] = ()) -> Mask | None:
-        return self.columns.mask(filters, categories)
+    def highlights(self, ids: Sequence[str], query: str) -> dict[str, dict[str, Snippet]]:
+        """Snippets of these papers' title and abstract with ``query``'s terms marked (for a
+        page the caller ordered itself)."""
+        gen = self.generation
+        rows = [int(r) for r in gen.rows_of(list(ids)) if r >= 0]
+        found = gen.lexical.highlights(rows, parse(query))
+        return dict(zip(gen.id_of(found), found.values(), strict=True))
 
     def similar(self, paper_id: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The ``k`` papers nearest to this paper's own vector (itself left out)."""
-        row = int(self._rows_of([paper_id])[0])
+        gen = self.generation
+        row = int(gen.rows_of([paper_id])[0])
         if row < 0:
             raise KeyError(paper_id)
-        if not self.columns.embedded[row]:
+        if not gen.columns.embedded[row]:
             return []  # added keyword-first: no vector yet
-        mask = self.columns.mask(filters or Filters(), dense=True)
-        mask = self.columns.alive.copy() if mask is None else mask
+        mask = gen.columns.mask(filters or Filters(), dense=True)
+        mask = gen.columns.alive.copy() if mask is None else mask
         mask[row] = False
-        rows, scores = self.dense.search(
-            np.asarray(self.vectors[row], dtype=np.float32), k, allowed=mask
+        rows, scores = gen.dense.search(
+            np.asarray(gen.vectors[row], dtype=np.float32), k, allowed=mask
         )
         return [
             Hit(id=pid, score=float(s))
-            for pid, s in zip(self.id_of(rows.tolist()), scores.tolist(), strict=True)
+            for pid, s in zip(gen.id_of(rows.tolist()), scores.tolist(), strict=True)
         ]
 
     def stats(self) -> Stats:
-        live = len(self)
+        gen = self.generation
+        live = gen.live
         return Stats(
             documents=live,
-            deleted_rows=self.columns.rows - live,
-            ann_rows=self.dense.ann_rows,
-            tail_rows=self.columns.rows - self.dense.ann_rows,
-            model=self.model_name,
-            dim=self.dim,
-            generation=int(self.manifest["generation"]),
+            deleted_rows=gen.rows - live,
+            ann_rows=gen.dense.ann_rows,
+            tail_rows=gen.rows - gen.dense.ann_rows,
+            model=gen.manifest.model,
+            dim=gen.manifest.dim,
+            generation=gen.manifest.generation,
             bytes_on_disk=storage.size_on_disk(self.path),
-            unembedded=len(self.columns.unembedded_rows()),
+            unembedded=len(gen.columns.unembedded_rows()),
         )
 
     def files(self) -> list[Path]:
         """The files the current generation of the index is made of."""
-        out: list[Path] = []
-        for name in sorted(n for n in storage.referenced(self.manifest) if n):
-            path = self.path / name
-            if path.is_dir():
-                out.extend(sorted(p for p in path.iterdir() if p.is_file()))
-            elif path.is_file():
-                out.append(path)
-        return out
+        return self.generation.files()
 
     def prefetch(self) -> int:
         """Ask the kernel to read the index's files into its page cache in the background,
@@ -318,10 +280,21 @@ class SearchIndex:
 
     def unembedded_ids(self, limit: int | None = None) -> list[str]:
         """Papers found by keywords only so far (their vectors still to be computed)."""
-        rows = self.columns.unembedded_rows()
-        return self.id_of(rows[:limit].tolist())
+        gen = self.generation
+        return gen.id_of(gen.columns.unembedded_rows()[:limit].tolist())
 
     # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[Writer]:
+        """A writer over the newest state, under the folder's lock; the new state is this
+        index's once the block commits."""
+        with storage.WriteLock(self.path):
+            self.refresh()
+            with Writer.over(self.generation, self.config) as writer:
+                yield writer
+            if writer.committed:
+                self.generation = Generation(self.path, writer.manifest)
 
     def add(
         self,
@@ -334,7 +307,6 @@ class SearchIndex:
 
         ``vectors`` (one row per doc) skips embedding; otherwise vectors come from the cache
         of (model, text) already in the index, and only new texts are embedded.
-        A ``Document.votes`` of ``None`` keeps the votes a replaced paper had.
         ``embed=False`` adds papers keyword-first: they are found by the lexical side at once,
         and texts the cache does not know get no vector (the dense side skips them) until
         they are added again with ``embed=True`` (see ``unembedded_ids``).
@@ -348,183 +320,28 @@ class SearchIndex:
         for doc in docs:
             if len(doc.id.encode("utf-8")) > ID_BYTES:
                 raise ValueError(f"paper id longer than {ID_BYTES} bytes: {doc.id!r}")
-        with storage.WriteLock(self.path):
-            self.refresh()
-            try:
-                self._add(docs, given, embed)
-            except BaseException:
-                self.lexical.close()
-                self._load()
-                raise
-
-    def _vectors_for(
-        self, docs: Sequence[Document], hashes: npt.NDArray[np.uint64], embed: bool = True
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
-        out = np.zeros((len(docs), self.dim), dtype=np.float32)
-        known = np.zeros(len(docs), dtype=np.bool_)
-        if len(self.hashes):
-            order = np.argsort(self.hashes, kind="stable")
-            sorted_hashes = np.asarray(self.hashes)[order]
-            pos = np.minimum(np.searchsorted(sorted_hashes, hashes), len(order) - 1)
-            known = sorted_hashes[pos] == hashes
-            rows = order[pos[known]]
-            out[known] = np.asarray(self.vectors[np.sort(rows)], np.float32)[
-                np.argsort(np.argsort(rows))
-            ]
-        missing = np.flatnonzero(~known)
-        if not embed:
-            return out, known
-        if len(missing):
-            if self.embedder is None:
-                raise ValueError("no embedder given and no vectors passed for new texts")
-            out[missing] = self.embedder.embed([docs[int(i)].embedding_text() for i in missing])
-        return out, np.ones(len(docs), dtype=np.bool_)
-
-    def _add(
-        self, docs: Sequence[Document], given: npt.NDArray[np.float32] | None, embed: bool
-    ) -> None:
-        manifest = dict(self.manifest)
-        files = dict(manifest["files"])
-        first = int(manifest["rows"])
-        hashes = text_hashes(self.model_name, [d.embedding_text() for d in docs])
-        if given is not None:
-            vectors, embedded = normalise(given), np.ones(len(docs), dtype=np.bool_)
-        else:
-            vectors, embedded = self._vectors_for(docs, hashes, embed)
-        hashes = np.where(embedded, hashes, np.uint64(0))  # no cache entry for a missing vector
-        old_rows = self._rows_of([d.id for d in docs])
-        votes = [
-            (float(self.columns.votes[r]) if r >= 0 else 0.0) if d.votes is None else d.votes
-            for d, r in zip(docs, old_rows.tolist(), strict=True)
-        ]
-        new_rows = list(range(first, first + len(docs)))
-        retired = [int(r) for r in old_rows if r >= 0]
-
-        # 1. the lexical side: forget what a crashed write left, add the new rows
-        self.lexical.delete_from(first)
-        self.lexical.delete_rows(manifest["pending_lexical_deletes"])
-        self.lexical.add(new_rows, docs)
-        self.lexical.commit()
-
-        # 2. row files grow; bytes past the old row count are not yet part of the index
-        ids = np.asarray([d.id.encode("utf-8") for d in docs], dtype=f"S{ID_BYTES}")
-        storage.append_rows(self.path / files["ids"], ids, first * ID_BYTES)
-        storage.append_rows(self.path / files["hashes"], hashes, first * 8)
-        storage.append_rows(
-            self.path / files["vectors"], vectors.astype(np.float16), first * self.dim * 2
-        )
-
-        # 3. metadata columns and, when the tail is long, a new graph
-        columns = self.columns
-        columns.append(docs, votes, embedded)
-        columns.retire(retired)
-        rows = first + len(docs)
-        generation = int(manifest["generation"]) + 1
-        if rows - int(manifest["ann_rows"]) > self.config.tail_rows:
-            files["ann"] = self._extend_ann(files.get("ann"), rows, generation)
-            manifest["ann_rows"] = rows
-        self._commit(manifest, files, generation, rows, retired, static=True)
-        if retired:
-            self.lexical.delete_rows(retired)
-            self.lexical.commit()
-
-    def _extend_ann(self, current: str | None, rows: int, generation: int) -> str:
-        from usearch.index import Index
-
-        ann = Index.restore(str(self.path / current)) if current else None
-        if ann is None:
-            ann = new_ann(self.dim, self.config.ann_dtype)
-        start = int(self.manifest["ann_rows"]) if current else 0
-        vectors = storage.map_rows(
-            self.path / self.manifest["files"]["vectors"], np.float16, rows, self.dim
-        )
-        embedded = self.columns.embedded
-        for lo in range(start, rows, 50_000):
-            hi = min(lo + 50_000, rows)
-            keep = np.flatnonzero(embedded[lo:hi])  # rows with no vector stay out of the graph
-            if len(keep):
-                ann.add(lo + keep, np.asarray(vectors[lo:hi][keep], np.float32))
-        name = f"ann-{generation}.usearch"
-        ann.save(str(self.path / name))
-        storage.fsync_file(self.path / name)
-        return name
-
-    def _commit(
-        self,
-        manifest: dict[str, Any],
-        files: dict[str, str],
-        generation: int,
-        rows: int,
-        retired: list[int],
-        *,
-        static: bool,
-    ) -> None:
-        if static:
-            files["static"] = f"static-{generation}.npz"
-            storage.save_arrays(self.path / files["static"], self.columns.static_arrays())
-        files["state"] = f"state-{generation}.npz"
-        storage.save_arrays(self.path / files["state"], self.columns.state_arrays())
-        manifest.update(
-            generation=generation, rows=rows, files=files, pending_lexical_deletes=retired
-        )
-        storage.write_manifest(self.path, manifest)
-        storage.collect_garbage(self.path, storage.referenced(manifest))
-        self._load()
+        with self._writing() as writer:
+            gen = self.generation
+            keys = text_hashes(gen.manifest.model, [d.embedding_text() for d in docs])
+            if given is not None:
+                found, embedded = normalise(given), np.ones(len(docs), dtype=np.bool_)
+            else:
+                found, embedded = vectors_for(
+                    docs, keys, gen.vector_cache(), self.embedder, gen.manifest.dim, embed=embed
+                )
+            writer.retire(gen.rows_of([d.id for d in docs]).tolist())
+            writer.append(docs, found, keys, embedded)
+            writer.commit()
 
     def delete(self, ids: Iterable[str]) -> int:
         """Remove papers; returns how many were indexed."""
-        with storage.WriteLock(self.path):
-            self.refresh()
-            rows = [int(r) for r in self._rows_of(list(ids)) if r >= 0]
-            if not rows:
-                return 0
-            try:
-                manifest = dict(self.manifest)
-                self.columns.retire(rows)
-                generation = int(manifest["generation"]) + 1
-                self._commit(
-                    manifest,
-                    dict(manifest["files"]),
-                    generation,
-                    int(manifest["rows"]),
-                    rows,
-                    static=False,
-                )
-            except BaseException:
-                self.lexical.close()
-                self._load()
-                raise
-            self.lexical.delete_rows(rows)
-            self.lexical.commit()
-            return len(rows)
-
-    def set_votes(self, votes: Mapping[str, float]) -> int:
-        """Set the vote counts used by ``sort="votes"``; returns how many papers were found."""
-        with storage.WriteLock(self.path):
-            self.refresh()
-            ids = list(votes)
-            rows = self._rows_of(ids)
-            found = rows >= 0
-            if not found.any():
-                return 0
-            try:
-                self.columns.votes[rows[found]] = np.asarray(
-                    [votes[i] for i, f in zip(ids, found.tolist(), strict=True) if f], np.float32
-                )
-                manifest = dict(self.manifest)
-                self._commit(
-                    manifest,
-                    dict(manifest["files"]),
-                    int(manifest["generation"]) + 1,
-                    int(manifest["rows"]),
-                    list(manifest["pending_lexical_deletes"]),
-                    static=False,
-                )
-            except BaseException:
-                self.lexical.close()
-                self._load()
-                raise
-            return int(found.sum())
+        wanted = list(ids)
+        with self._writing() as writer:
+            rows = [int(r) for r in self.generation.rows_of(wanted) if r >= 0]
+            if rows:
+                writer.retire(rows)
+                writer.commit()
+        return len(rows)
 
     # -- rebuilding --------------------------------------------------------------------------
 
@@ -552,15 +369,16 @@ class SearchIndex:
         """
         from papersearch.build import rebuild
 
-        return rebuild(
-            cls,
+        config = config or IndexConfig()
+        rebuild(
             Path(path),
             docs=docs,
             embedder=embedder,
             vectors=vectors,
             progress=progress or _no_progress,
-            config=config or IndexConfig(),
+            config=config,
             total=total,
             batch=batch,
             embed=embed,
         )
+        return cls(Path(path), embedder, config)

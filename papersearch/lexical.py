@@ -25,7 +25,7 @@ import numpy.typing as npt
 import tantivy
 
 from papersearch.query import ParsedQuery, tantivy_constraints, tantivy_exclusions, tantivy_text
-from papersearch.types import Document, Filters
+from papersearch.types import Document, Filters, Snippet
 
 _TOKEN = re.compile(r"[^\W_]+")  # what tantivy's simple tokenizer keeps
 TITLE_REPEAT = 2
@@ -228,8 +228,9 @@ class LexicalIndex:
         found, _scores, _count = self.search(restricted, len(rows))
         return {int(r) for r in found}
 
-    def highlights(self, rows: Sequence[int], parsed: ParsedQuery) -> dict[int, dict[str, str]]:
-        """HTML snippets of title and abstract for each row, query terms in ``<b>``."""
+    def highlights(self, rows: Sequence[int], parsed: ParsedQuery) -> dict[int, dict[str, Snippet]]:
+        """For each row, a snippet of its title and abstract with the query's terms marked
+        (a field where no term occurs is left out)."""
         if len(rows) == 0:
             return {}
         searcher = self.index.searcher()
@@ -239,34 +240,32 @@ class LexicalIndex:
         # parser would cut in two becomes a phrase query, which needs positions that title and
         # abstract do not index. Lower case: AND, OR, NOT are operators to the query parser.
         text = " ".join(_TOKEN.findall(" ".join([*parsed.words, *parsed.phrases]).lower()))
+        if not text:
+            return {}
+        terms = self._parse(text, SNIPPET_FIELDS)
         generators: dict[str, tantivy.SnippetGenerator] = {}
-        if text:
-            terms = self._parse(text, SNIPPET_FIELDS)
-            for field, chars in (("title", 400), ("abstract", 300)):
-                generator = tantivy.SnippetGenerator.create(searcher, terms, self.schema, field)
-                generator.set_max_num_chars(chars)
-                generators[field] = generator
-        out: dict[int, dict[str, str]] = {}
+        for field, chars in (("title", 400), ("abstract", 300)):
+            generator = tantivy.SnippetGenerator.create(searcher, terms, self.schema, field)
+            generator.set_max_num_chars(chars)
+            generators[field] = generator
+        out: dict[int, dict[str, Snippet]] = {}
         for _score, address in result.hits:
             doc = searcher.doc(address)
-            row = int(doc["row"][0])
-            snippets: dict[str, str] = {}
+            snippets: dict[str, Snippet] = {}
             for field, generator in generators.items():
-                snippets[field] = generator.snippet_from_doc(doc).to_html()
-            out[row] = snippets
+                found = generator.snippet_from_doc(doc)
+                marks = [(r.start, r.end) for r in found.highlighted()]
+                if marks:
+                    snippets[field] = _snippet(found.fragment(), marks)
+            out[int(doc["row"][0])] = snippets
         return out
 
-    def stored(self, rows: Sequence[int]) -> dict[int, dict[str, str]]:
-        """Stored title, abstract and authors by row."""
-        if len(rows) == 0:
-            return {}
-        searcher = self.index.searcher()
-        by_row = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
-        result = searcher.search(by_row, limit=len(rows), count=False)
-        out: dict[int, dict[str, str]] = {}
-        for _score, address in result.hits:
-            doc = searcher.doc(address)
-            out[int(doc["row"][0])] = {
-                f: str((doc.get_all(f) or [""])[0]) for f in ("title", "abstract", "authors")
-            }
-        return out
+
+def _snippet(fragment: str, byte_spans: Sequence[tuple[int, int]]) -> Snippet:
+    """tantivy marks UTF-8 byte ranges; a ``Snippet`` holds character offsets."""
+    data = fragment.encode("utf-8")
+    spans = tuple(
+        (len(data[:start].decode("utf-8", "ignore")), len(data[:end].decode("utf-8", "ignore")))
+        for start, end in sorted(byte_spans)
+    )
+    return Snippet(fragment, spans)

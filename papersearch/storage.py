@@ -217,11 +217,6 @@ def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
     atomic_write_bytes(directory / MANIFEST, data.encode("utf-8"))
 
 
-def referenced(manifest: dict[str, Any]) -> set[str]:
-    files: dict[str, str] = manifest["files"]
-    return set(files.values())
-
-
 def collect_garbage(directory: Path, keep: Iterable[str]) -> None:
     """Remove files and folders of older states that the manifest no longer names."""
     keep_set = {*keep, MANIFEST, ".lock"}

@@ -31,13 +31,14 @@ class Mode(StrEnum):
 class Sort(StrEnum):
     """The order of a result list.
 
-    ``RELEVANCE`` ranks by the chosen mode. ``DATE`` and ``VOTES`` re-order the most relevant
-    candidates (or, for an empty query, every paper that passes the filters).
+    ``RELEVANCE`` ranks by the chosen mode. ``DATE`` re-orders the most relevant candidates
+    (or, for an empty query, every paper that passes the filters) newest first. Orders by
+    what the index does not hold (votes) are the caller's: it asks for the relevance pool
+    and orders those ids itself.
     """
 
     RELEVANCE = "relevance"
     DATE = "date"
-    VOTES = "votes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,6 @@ class Document:
     categories: tuple[str, ...] = ()
     date: dt.date | None = None
     has_code: bool = False
-    votes: float | None = None
 
     def embedding_text(self) -> str:
         """The text the dense side embeds: title + ". " + abstract."""
@@ -81,16 +81,39 @@ class Filters:
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
-    """One result: the paper id, its score under the chosen sort, and HTML snippets.
+class Snippet:
+    """A piece of a field's text (plain text, not HTML) and where the query's terms occur in
+    it, as ``(start, end)`` character offsets, in order and not overlapping."""
 
-    ``highlights`` maps ``"title"`` and ``"abstract"`` to escaped HTML with matched terms in
-    ``<b>`` tags (empty when no query term occurs in that field).
-    """
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def parts(self) -> list[tuple[str, bool]]:
+        """The text cut into pieces, each with whether it is a matched term."""
+        out: list[tuple[str, bool]] = []
+        last = 0
+        for start, end in self.spans:
+            if start > last:
+                out.append((self.text[last:start], False))
+            out.append((self.text[start:end], True))
+            last = end
+        if last < len(self.text):
+            out.append((self.text[last:], False))
+        return out
+
+    def terms(self) -> set[str]:
+        """The matched terms, as the text spells them."""
+        return {self.text[start:end] for start, end in self.spans}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: the paper id, its score, and snippets of the fields where a query term
+    occurs (``"title"``, ``"abstract"``; none for a paper found by meaning alone)."""
 
     id: str
     score: float
-    highlights: dict[str, str] = field(default_factory=dict)
+    highlights: dict[str, Snippet] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,15 +58,15 @@ EMBEDDER = "tests.papersearch.conftest.WordEmbedder"
 
 @pytest.fixture
 def search_settings(settings: Any, tmp_path: Path) -> Iterator[Any]:
-    from dailypapers.search import keeper
+    from dailypapers.search.holder import HOLDER
 
     settings.SEARCH_INDEX_DIR = tmp_path / "search"
     settings.SEARCH_EMBEDDER = EMBEDDER
     settings.SEARCH_EMBED_BATCH = 8
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    keeper.forget_index()
+    HOLDER.forget()
     yield settings
-    keeper.forget_index()
+    HOLDER.forget()
 
 
 TOPICS = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import datetime
 from typing import Any
@@ -14,8 +13,9 @@ from pydantic import Field
 
 from dailypapers.catalog.models import Paper
 from dailypapers.community.ratelimit import Rate, allow, requester
-from dailypapers.search.keeper import SearchUnavailable
+from dailypapers.search.holder import SearchUnavailable
 from dailypapers.search.services import MAX_QUERY_CHARS, SearchRequest, search_papers
+from papersearch import Snippet
 
 router = Router(tags=["papers"])
 
@@ -87,13 +87,10 @@ class SearchParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="How many papers, 1-120.")
 
 
-MARK = re.compile(r"<b>(.*?)</b>", re.S)
-
-
-def text_parts(snippet: str, text: str) -> list[TextPart]:
+def text_parts(snippet: Snippet | None, text: str) -> list[TextPart]:
     """``text`` as HF's list of plain and highlighted pieces, marking the terms the
-    snippet highlighted (the snippet itself may be cut short)."""
-    terms = {html.unescape(t).strip() for t in MARK.findall(snippet)} - {""}
+    snippet matched (the snippet itself may be cut short)."""
+    terms = (snippet.terms() if snippet is not None else set()) - {""}
     if not terms:
         return [TextPart(type="text", text=text)] if text else []
     alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
@@ -140,8 +137,8 @@ def search(request: HttpRequest, response: HttpResponse, params: Query[SearchPar
             title=r.paper.title,
             summary=r.paper.abstract,
             publishedAt=r.paper.submitted,
-            highlightedTitle=text_parts(str(r.title_html or ""), r.paper.title),
-            highlightedSummary=text_parts(str(r.abstract_html or ""), r.paper.abstract),
+            highlightedTitle=text_parts(r.title, r.paper.title),
+            highlightedSummary=text_parts(r.abstract, r.paper.abstract),
         )
         for r in page.results
     ]

@@ -81,9 +81,6 @@ class DailyEntry(models.Model):
     hot = models.FloatField(default=0.0, help_text="Trending score (see hot_score).")
     comment_count = models.PositiveIntegerField(default=0, help_text="Visible comments.")
     hidden = models.BooleanField(default=False, help_text="Unfeatured by a moderator.")
-    votes_changed = models.BooleanField(
-        default=False, help_text="The votes it counts for changed since the search index took them."
-    )
 
     objects: ClassVar[DailyEntryQuerySet] = DailyEntryQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -95,9 +92,6 @@ class DailyEntry(models.Model):
                 "day", models.F("upvotes").desc(), name="entry_day_votes", condition=Q(hidden=False)
             ),
             models.Index(models.F("hot").desc(), name="entry_hot", condition=Q(hidden=False)),
-            models.Index(
-                fields=["id"], name="entry_votes_changed", condition=Q(votes_changed=True)
-            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,6 @@ from dailypapers.accounts.models import Profile, is_moderator
 
 from . import pagecache
 from .models import Comment, DailyEntry, ModerationAction
-from .votes import announce_votes_changed
 
 Kind = ModerationAction.Kind
 
@@ -52,12 +51,9 @@ def set_comment_hidden(moderator: User, comment: Comment, hidden: bool, reason: 
 @transaction.atomic
 def set_entry_hidden(moderator: User, entry: DailyEntry, hidden: bool, reason: str = "") -> None:
     _require(moderator)
-    updated = DailyEntry.objects.filter(pk=entry.pk, hidden=not hidden).update(
-        hidden=hidden, votes_changed=True
-    )
+    updated = DailyEntry.objects.filter(pk=entry.pk, hidden=not hidden).update(hidden=hidden)
     if not updated:
         return
-    announce_votes_changed([entry.paper_id])  # an unfeatured paper counts no votes in search
     entry.hidden = hidden
     ModerationAction.objects.create(
         moderator=moderator,

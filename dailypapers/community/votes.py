@@ -1,5 +1,5 @@
-"""Upvotes: one per user and paper; the entry's count and trending score move with it, and
-the search index is told (``votes_changed``)."""
+"""Upvotes: one per user and paper; the entry's count and trending score move with it (and
+search's votes order, which reads the count from the database)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from dailypapers.catalog.models import Paper
 
 from . import pagecache
 from .models import DailyEntry, Vote, hot_score
-from .signals import votes_changed
 
 
 class VoteRefused(Exception):
@@ -50,20 +49,11 @@ def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> boo
             existing.delete()
             locked.upvotes = max(0, locked.upvotes - 1)
         locked.hot = hot_score(locked.upvotes, locked.submitted_at)
-        fields: dict[str, object] = {"upvotes": locked.upvotes, "hot": locked.hot}
         if locked.upvotes != before:
-            fields["votes_changed"] = True
-            announce_votes_changed([locked.paper_id])
-        DailyEntry.objects.filter(pk=locked.pk).update(**fields)
+            DailyEntry.objects.filter(pk=locked.pk).update(upvotes=locked.upvotes, hot=locked.hot)
         pagecache.bump()
     entry.upvotes, entry.hot = locked.upvotes, locked.hot
     return want
-
-
-def announce_votes_changed(paper_ids: list[int]) -> None:
-    """Tell the search index, once the transaction commits, that these papers' votes changed
-    (their entries are marked ``votes_changed`` in the same transaction)."""
-    transaction.on_commit(lambda: votes_changed.send(sender=DailyEntry, paper_ids=paper_ids))
 
 
 def with_upvotes(papers: QuerySet[Paper]) -> QuerySet[Paper]:

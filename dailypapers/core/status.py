@@ -38,16 +38,14 @@ def last_runs() -> dict[str, dict[str, Any]]:
 
 
 def index_status() -> dict[str, Any]:
-    """The search index: papers in it, how many have vectors, how many wait for it, and
-    how many featured papers' vote counts it has still to take (for the votes sort)."""
-    from dailypapers.search.keeper import get_index
+    """The search index: papers in it, how many have vectors and how many wait for it."""
+    from dailypapers.search.holder import HOLDER
 
     pending = Paper.objects.needing_index().count()
-    votes = DailyEntry.objects.filter(votes_changed=True).count()
     try:
-        stats = get_index().stats()
+        stats = HOLDER.index().stats()
     except Exception as exc:  # a broken or unreadable index is reported, not raised
-        return {"pending": pending, "votes_pending": votes, "state": f"unreadable ({exc})"}
+        return {"pending": pending, "state": f"unreadable ({exc})"}
     embedded = stats.documents - stats.unembedded
     if stats.documents == 0:
         state = "empty"
@@ -61,7 +59,6 @@ def index_status() -> dict[str, Any]:
         state = f"{stats.documents:,} papers, all with vectors"
     return {
         "pending": pending,
-        "votes_pending": votes,
         "state": state,
         "documents": stats.documents,
         "embedded": embedded,
@@ -119,8 +116,7 @@ def format_status(status: dict[str, Any]) -> str:
         f"{'subscriptions':<18}{status['subscriptions']['total']:,} "
         f"({status['subscriptions']['active']:,} active)",
         f"{'search index':<18}{status['index']['state']}; "
-        f"{status['index']['pending']:,} papers waiting to be indexed, "
-        f"{status['index']['votes_pending']:,} with new vote counts",
+        f"{status['index']['pending']:,} papers waiting to be indexed",
         "last ingest",
     ]
     if not status["sources"]:

@@ -7,9 +7,7 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         from dailypapers.catalog.signals import papers_changed
-        from dailypapers.community.signals import votes_changed
 
-        from . import keeper
+        from . import tasks
 
-        papers_changed.connect(keeper.on_papers_changed, dispatch_uid="search-keeper")
-        votes_changed.connect(keeper.on_votes_changed, dispatch_uid="search-keeper-votes")
+        papers_changed.connect(tasks.on_papers_changed, dispatch_uid="search-keeper")

@@ -7,9 +7,7 @@ from typing import Any
 
 from django import forms
 
-from papersearch import Sort
-
-from .services import SearchRequest
+from .services import SearchRequest, Sort
 
 PER_PAGE = 20
 MAX_PAGE = 50

@@ -5,19 +5,33 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from django.utils.safestring import SafeString, mark_safe
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from dailypapers.catalog.models import Paper
+from dailypapers.catalog.models import Paper, PaperCategory
+from dailypapers.community.models import DailyEntry
 from dailypapers.community.votes import with_upvotes
-from papersearch import Filters, Mode, SearchIndex, Sort
+from papersearch import Filters, Mode, SearchIndex, Snippet
+from papersearch import Sort as IndexSort
+from papersearch.query import parse
 
-from . import keeper
+from .holder import SearchUnavailable
+from .tasks import open_index
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 250
 MAX_RESULTS = 1000  # how deep paging may go
+BROWSE_COUNT_CAP = 10_000  # a browse counts this many at most ("10,000+ papers")
+
+
+class Sort(StrEnum):
+    """The orders a reader may choose: the index's, and votes, which the catalogue holds."""
+
+    RELEVANCE = "relevance"
+    DATE = "date"
+    VOTES = "votes"
 
 
 @dataclass(frozen=True)
@@ -44,8 +58,8 @@ class SearchRequest:
 class Result:
     paper: Paper
     score: float
-    title_html: SafeString | None  # escaped snippet with <b> marks; None: no term matched
-    abstract_html: SafeString | None
+    title: Snippet | None = None  # where the query's terms occur; None: none in that field
+    abstract: Snippet | None = None
 
 
 @dataclass
@@ -64,30 +78,43 @@ def clean_query(query: str) -> tuple[str, bool]:
     return text[:MAX_QUERY_CHARS], len(text) > MAX_QUERY_CHARS
 
 
-def _snippet(text: str) -> SafeString | None:
-    # papersearch returns escaped HTML whose only tags are its <b> marks
-    return mark_safe(text) if text and "<b>" in text else None  # noqa: S308
-
-
 def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> SearchPage:
     """One page of papers for a query (the search page and the API both call this), each
-    paper with its ``upvotes``."""
+    paper with its ``upvotes``.
+
+    A query is ranked by the index; ``sort=votes`` orders the index's relevance pool by the
+    votes the database holds (one indexed query), so the order always agrees with the counts
+    shown. A request with no words (browsing, perhaps with filters) is answered by the
+    database alone."""
     query, trimmed = clean_query(request.query)
-    index = index or keeper.get_index()
     limit = max(0, min(request.limit, MAX_RESULTS - request.offset))
-    found = index.search(query, request.filters(), request.sort, limit=limit, offset=request.offset)
+    parsed = parse(query)
+    if parsed.is_empty:
+        return _browse(request, parsed.categories, limit, trimmed)
+    index = index or open_index()
+    filters = request.filters()
+    if request.sort == Sort.VOTES:
+        pool = index.search(query, filters, limit=MAX_RESULTS, highlight=False)
+        ranked = _by_votes([hit.id for hit in pool.hits])
+        page_ids = ranked[request.offset : request.offset + limit]
+        scores = {hit.id: hit.score for hit in pool.hits}
+        snippets = index.highlights(page_ids, query)
+        hits = [(pid, scores[pid], snippets.get(pid, {})) for pid in page_ids]
+        found = pool
+    else:
+        found = index.search(
+            query, filters, IndexSort(request.sort.value), limit=limit, offset=request.offset
+        )
+        hits = [(hit.id, hit.score, hit.highlights) for hit in found.hits]
     papers = with_upvotes(Paper.objects.all()).in_bulk(
-        [hit.id for hit in found.hits], field_name="arxiv_id"
+        [pid for pid, _, _ in hits], field_name="arxiv_id"
     )
     results = [
         Result(
-            paper=papers[hit.id],
-            score=hit.score,
-            title_html=_snippet(hit.highlights.get("title", "")),
-            abstract_html=_snippet(hit.highlights.get("abstract", "")),
+            paper=papers[pid], score=score, title=marks.get("title"), abstract=marks.get("abstract")
         )
-        for hit in found.hits
-        if hit.id in papers  # deleted from the catalogue since the index took it
+        for pid, score, marks in hits
+        if pid in papers  # deleted from the catalogue since the index took it
     ]
     return SearchPage(
         request=request,
@@ -99,11 +126,87 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
     )
 
 
+def _by_votes(ids: list[str]) -> list[str]:
+    """These papers (ranked by relevance) ordered by the votes they count for, most first;
+    relevance orders papers with as many votes."""
+    votes = dict(
+        DailyEntry.objects.filter(paper__arxiv_id__in=ids, hidden=False, upvotes__gt=0).values_list(
+            "paper__arxiv_id", "upvotes"
+        )
+    )
+    rank = {pid: i for i, pid in enumerate(ids)}
+    return sorted(ids, key=lambda pid: (-votes.get(pid, 0), rank[pid]))
+
+
+def _filtered(
+    papers: QuerySet[Paper], request: SearchRequest, categories: tuple[str, ...]
+) -> QuerySet[Paper]:
+    """``papers`` narrowed by the request's filters, as the index applies them."""
+    for group in (request.categories, categories):
+        if group:
+            wanted = Q()
+            for code in group:
+                wanted |= Q(category_id=code) | Q(category__code__startswith=code + ".")
+            links = PaperCategory.objects.filter(wanted, paper_id=OuterRef("pk"))
+            papers = papers.filter(Exists(links))
+    if request.date_from is not None:
+        papers = papers.filter(submitted__gte=_midnight(request.date_from))
+    if request.date_to is not None:
+        papers = papers.filter(submitted__lt=_midnight(request.date_to + dt.timedelta(days=1)))
+    if request.has_code is not None:
+        with_code = Q(repo_url__gt="") | ~Q(code_links=[])
+        papers = papers.filter(with_code if request.has_code else ~with_code)
+    return papers
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _browse(
+    request: SearchRequest, categories: tuple[str, ...], limit: int, trimmed: bool
+) -> SearchPage:
+    """Every paper that passes the filters, newest first (``sort=votes``: most votes first,
+    then newest), from the database."""
+    papers = _filtered(Paper.objects.all(), request, categories)
+    start, stop = request.offset, request.offset + limit
+    total = papers.order_by()[:BROWSE_COUNT_CAP].count()
+    if request.sort == Sort.VOTES:
+        page = _browse_by_votes(papers, start, stop)
+    else:
+        page = list(with_upvotes(papers).order_by("-submitted", "-id")[start:stop])
+    return SearchPage(
+        request=request,
+        results=[Result(paper=p, score=float(getattr(p, "upvotes", 0))) for p in page],
+        total=total,
+        total_exact=total < BROWSE_COUNT_CAP,
+        mode=Mode.LEXICAL,
+        trimmed=trimmed,
+    )
+
+
+def _browse_by_votes(papers: QuerySet[Paper], start: int, stop: int) -> list[Paper]:
+    """Papers with votes first (few: read through the featured entries' index), then the
+    others newest first."""
+    counted = DailyEntry.objects.filter(hidden=False, upvotes__gt=0)
+    voted = with_upvotes(papers.filter(pk__in=counted.values("paper_id"))).order_by(
+        "-daily_entry__upvotes", "-submitted", "-id"
+    )
+    n_voted = voted.count()
+    page = list(voted[start:stop]) if start < n_voted else []
+    if stop > n_voted:
+        rest = with_upvotes(papers.exclude(pk__in=counted.values("paper_id"))).order_by(
+            "-submitted", "-id"
+        )
+        page += list(rest[max(0, start - n_voted) : stop - n_voted])
+    return page
+
+
 def similar_papers(paper: Paper, k: int = 6) -> list[Paper]:
     """Papers nearest in meaning to this one (empty until the paper has its vector)."""
     try:
-        hits = keeper.get_index().similar(paper.arxiv_id, k=k)
-    except (KeyError, keeper.SearchUnavailable):
+        hits = open_index().similar(paper.arxiv_id, k=k)
+    except (KeyError, SearchUnavailable):
         return []
     papers = Paper.objects.in_bulk([hit.id for hit in hits], field_name="arxiv_id")
     return [papers[hit.id] for hit in hits if hit.id in papers]
@@ -125,7 +228,7 @@ class IndexState:
 
 
 def index_state() -> IndexState:
-    stats = keeper.get_index().stats()
+    stats = open_index().stats()
     return IndexState(
         documents=stats.documents,
         unembedded=stats.unembedded,

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .forms import MAX_PAGE, PER_PAGE, SearchForm
-from .keeper import SearchUnavailable
+from .holder import SearchUnavailable
 from .services import index_state, search_papers
 
 RETRY_SECONDS = 120

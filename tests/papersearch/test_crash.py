@@ -3,6 +3,7 @@
 import pytest
 
 from papersearch import SearchIndex, storage
+from papersearch.lexical import LexicalIndex
 
 from .conftest import corpus, make_paper
 
@@ -53,7 +54,7 @@ def test_crash_after_manifest_before_lexical_delete(
 ) -> None:
     """The manifest retired the row; tantivy still has it: results skip it, pages stay full."""
     with monkeypatch.context() as patch:
-        patch.setattr(type(small_index.lexical), "delete_rows", crash)
+        patch.setattr(LexicalIndex, "delete_rows", crash)
         with pytest.raises(Crash):
             small_index.delete(["2501.00004"])
     index = SearchIndex.open(index_path, embedder)

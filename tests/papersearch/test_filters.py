@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from papersearch import Filters, IndexConfig, SearchIndex
+from papersearch import Filters, IndexConfig, SearchIndex, Sort
 
 from .conftest import corpus
 
@@ -57,10 +57,21 @@ def test_browse_without_query_sorts_by_date(big_index) -> None:
     assert dates == sorted(dates, reverse=True)
 
 
-def test_sort_by_votes(big_index) -> None:
-    big_index.set_votes({"2501.00003": 50, "2501.00009": 70})
-    results = big_index.search("galaxy", sort="votes", mode="lexical", limit=3)
-    assert [h.id for h in results.hits][:2] == ["2501.00009", "2501.00003"]
+def test_sort_by_date_reorders_the_relevance_pool(big_index) -> None:
+    relevant = big_index.search("galaxy", mode="lexical", limit=1000)
+    newest = big_index.search("galaxy", sort="date", mode="lexical", limit=10)
+    assert {h.id for h in newest.hits} <= {h.id for h in relevant.hits}
+    dated = [
+        int(big_index.generation.columns.date[r])
+        for r in big_index.generation.rows_of([h.id for h in newest.hits]).tolist()
+    ]
+    assert dated == sorted(dated, reverse=True)
+
+
+def test_votes_are_not_the_core_s_to_sort_by() -> None:
+    # The catalogue orders the relevance pool by votes (dailypapers.search.services).
+    with pytest.raises(ValueError):
+        Sort("votes")
 
 
 def test_hybrid_totals_estimate_plain_queries_and_count_filtered_ones(small_index) -> None:

@@ -51,4 +51,4 @@ def test_a_search_maps_no_vector_pages(small_index) -> None:
     # The vectors stay out of the process's mappings: re-scoring reads the rows it needs.
     small_index.search("diffusion models", mode="dense")
     mapped = Path("/proc/self/maps").read_text(encoding="utf-8")
-    assert small_index.manifest["files"]["vectors"] not in mapped
+    assert small_index.generation.manifest.files.vectors not in mapped

@@ -24,8 +24,7 @@ def test_add_then_reopen(small_index, index_path, embedder) -> None:
     assert reopened.stats().ann_rows == 500 and reopened.stats().tail_rows == 100
 
 
-def test_update_replaces_text_and_keeps_votes(small_index) -> None:
-    small_index.set_votes({"2501.00003": 12})
+def test_update_replaces_text(small_index) -> None:
     old = small_index.search("2501 dark matter halos study 3", mode="lexical")
     assert "2501.00003" in ids(old)
     small_index.add([make_paper(3, title="Photonic crystals", abstract="Light in lattices.")])
@@ -33,7 +32,6 @@ def test_update_replaces_text_and_keeps_votes(small_index) -> None:
     assert ids(small_index.search("photonic", mode="lexical")) == ["2501.00003"]
     assert ids(small_index.search("photonic", mode="dense", limit=1)) == ["2501.00003"]
     assert "2501.00003" not in ids(small_index.search("halos study 3", mode="lexical", limit=200))
-    assert small_index.votes("2501.00003") == 12
 
 
 def test_delete_removes_from_every_mode(small_index, index_path, embedder) -> None:
@@ -48,7 +46,7 @@ def test_delete_removes_from_every_mode(small_index, index_path, embedder) -> No
 
 def test_live_count_follows_retired_rows(small_index) -> None:
     # Searches read the count of live rows (kept, not recounted per query).
-    columns = small_index.columns
+    columns = small_index.generation.columns.copy()
     assert columns.live == 600 and columns.mask(Filters()) is None
     columns.retire([3, 4])
     assert columns.live == 598
@@ -68,8 +66,7 @@ def test_unchanged_texts_are_not_embedded_again(index_path, embedder) -> None:
     assert len(rebuilt) == 20
 
 
-def test_rebuild_reports_progress_and_keeps_votes(small_index, index_path, embedder) -> None:
-    small_index.set_votes({"2501.00001": 3})
+def test_rebuild_reports_progress(small_index, index_path, embedder) -> None:
     seen: list[tuple[str, int, int]] = []
     rebuilt = SearchIndex.rebuild(
         index_path, corpus(300), embedder, progress=lambda *a: seen.append(a), batch=100
@@ -77,10 +74,9 @@ def test_rebuild_reports_progress_and_keeps_votes(small_index, index_path, embed
     assert ("documents", 300, 300) in [(p, d, 300) for p, d, _ in seen]
     assert seen[-1] == ("graph", 300, 300)
     assert len(rebuilt) == 300 and rebuilt.stats().tail_rows == 0
-    assert rebuilt.votes("2501.00001") == 3
     # only the new state's files remain
     names = {p.name for p in index_path.iterdir()}
-    assert names == {*rebuilt.manifest["files"].values(), "manifest.json", ".lock"}
+    assert names == {*rebuilt.generation.manifest.referenced(), "manifest.json", ".lock"}
 
 
 def test_given_vectors_skip_the_embedder(index_path, embedder) -> None:
@@ -128,7 +124,7 @@ def test_an_index_in_an_older_format_is_refused_then_rebuilt_with_its_vectors(
 def test_prefetch_asks_for_every_file_of_the_current_generation(small_index, index_path) -> None:
     files = small_index.files()
     names = {p.name for p in files} | {p.parent.name for p in files}
-    assert set(small_index.manifest["files"].values()) <= names  # ann, vectors, lexical, ...
+    assert small_index.generation.manifest.referenced() <= names  # ann, vectors, lexical, ...
     assert any(p.suffix == ".usearch" for p in files)
     assert small_index.prefetch() == sum(p.stat().st_size for p in files) > 0
     small_index.add([make_paper(900)])  # a new generation: its files, not the old ones

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from papersearch import IndexConfig, SearchIndex
+from papersearch import IndexConfig, SearchIndex, ranking
 from papersearch.query import parse
 
 from .conftest import make_paper
@@ -73,5 +73,7 @@ def test_short_queries_are_left_to_fusion(index_path) -> None:
     index = SearchIndex.open(index_path, Opposite(near="decoys"))
     index.add(papers())
     top = np.arange(5, dtype=np.int64)
-    assert index._rankers.verbatim(parse("greedy exploration"), top).size == 0
-    assert index._rankers.verbatim(parse(SENTENCE), top).tolist() == [0]
+    assert (
+        ranking.verbatim(index.generation, parse("greedy exploration"), top, index.config).size == 0
+    )
+    assert ranking.verbatim(index.generation, parse(SENTENCE), top, index.config).tolist() == [0]

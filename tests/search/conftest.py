@@ -14,9 +14,9 @@ def queue(search_settings: Any) -> Iterator[Any]:
     from django.core.cache import cache
     from django_tasks import default_task_backend
 
-    from dailypapers.search import keeper
+    from dailypapers.search import tasks
 
-    cache.delete(keeper.QUEUED_KEY)
+    cache.delete(tasks.QUEUED_KEY)
     default_task_backend.clear()
     yield default_task_backend
-    cache.delete(keeper.QUEUED_KEY)
+    cache.delete(tasks.QUEUED_KEY)

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from dailypapers.catalog.models import Paper
 from dailypapers.core.status import collect_status, format_status
 from dailypapers.search import keeper
+from dailypapers.search.holder import HOLDER
 from papersearch.backfill import snapshot_texts, vector_keys, write_vectors
 from tests.conftest import snapshot_line
 
@@ -31,12 +32,12 @@ def test_index_takes_pending_papers(add_papers):
 def test_rebuild_from_the_catalogue(add_papers):
     add_papers(7)
     keeper.index_pending()
-    keeper.get_index().add([keeper.paper_document(Paper.objects.first())])
+    HOLDER.index().add([keeper.paper_document(Paper.objects.first())])
     Paper.objects.filter(arxiv_id="2501.00002").delete()
     out, err = run("--rebuild")
     assert "search index: 6 papers, 6 with vectors" in out
     assert "papers" in err  # progress
-    assert "2501.00002" not in keeper.get_index()
+    assert "2501.00002" not in HOLDER.index()
 
 
 def test_keywords_only_then_status_shows_progress(add_papers):
@@ -64,7 +65,7 @@ def test_vectors_from_a_backfill_of_the_snapshot(search_settings, write_snapshot
     ]
     snapshot = write_snapshot(lines)
     call_command("ingest", "snapshot", str(snapshot))
-    words = keeper.embedder()
+    words = HOLDER.embedder()
     ids, texts = zip(*snapshot_texts(snapshot), strict=True)
     keys = vector_keys(words.model_name, texts)
     write_vectors(tmp_path / "vectors", ids, keys, words.embed(texts), words.model_name)
@@ -77,13 +78,13 @@ def test_vectors_from_a_backfill_of_the_snapshot(search_settings, write_snapshot
     assert "search index: 4 papers, 4 with vectors" in out
     assert "vectors: 3 taken from" in out and "1 computed here" in out
     assert words.embedded == ["Graphs and networks 4. Rewritten since the snapshot."]
-    assert keeper.embedder() is words  # the folder is used for that command only
+    assert HOLDER.embedder() is words  # the folder is used for that command only
     out, _ = run("--rebuild", "--vectors", str(tmp_path / "vectors"))
     assert "vectors: 0 taken from" in out  # the index's own vectors come first
 
-    keeper.forget_index()  # a bulk import's way: a fresh index built with the folder
+    HOLDER.forget()  # a bulk import's way: a fresh index built with the folder
     shutil.rmtree(search_settings.SEARCH_INDEX_DIR)
-    words = keeper.embedder()
+    words = HOLDER.embedder()
     out, _ = run("--rebuild", "--vectors", str(tmp_path / "vectors"))
     assert "search index: 4 papers, 4 with vectors" in out
     assert "vectors: 3 taken from" in out and "1 computed here" in out

@@ -4,6 +4,7 @@ import pytest
 
 from dailypapers.catalog.models import Paper
 from dailypapers.search import keeper
+from dailypapers.search.holder import HOLDER
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def test_new_papers_are_indexed_and_flags_cleared(add_papers):
     done = keeper.index_pending()
     assert (done.keyword_indexed, done.embedded, done.remaining) == (10, 10, 0)
     assert Paper.objects.needing_index().count() == 0
-    index = keeper.get_index()
+    index = HOLDER.index()
     assert len(index) == 10 and index.stats().unembedded == 0
     assert added[3] in ids(index.search("quantum error correction", mode="dense", limit=10))
 
@@ -27,7 +28,7 @@ def test_keywords_at_once_vectors_later(add_papers):
     add_papers(20)
     done = keeper.index_pending(embed_seconds=0)
     assert done.keyword_indexed == 20 and done.embedded == 0 and done.remaining == 20
-    index = keeper.get_index()
+    index = HOLDER.index()
     assert ids(index.search("surface codes", mode="lexical", limit=50))  # found by words
     assert ids(index.search("surface codes", mode="dense", limit=50)) == []
     assert ids(index.search("surface codes", mode="hybrid", limit=50))  # hybrid: words so far
@@ -40,7 +41,7 @@ def test_changed_paper_is_taken_again(indexed, add_papers):
     paper = Paper.objects.get(arxiv_id=indexed[0])
     Paper.objects.filter(pk=paper.pk).update(title="Photonic crystal waveguides", needs_index=True)
     keeper.index_pending()
-    index = keeper.get_index()
+    index = HOLDER.index()
     assert ids(index.search("photonic", mode="lexical")) == [indexed[0]]
     assert len(index) == 12
 
@@ -58,14 +59,14 @@ def test_a_paper_gone_from_the_catalogue_leaves_the_index(add_papers):
     gone, kept = add_papers(2)
     keeper.index_pending(embed_seconds=0)
     Paper.objects.filter(arxiv_id=gone).delete()
-    keeper.embed_pending(keeper.get_index())
-    index = keeper.get_index()
+    keeper.embed_pending(HOLDER.index())
+    index = HOLDER.index()
     assert gone not in index and kept in index
 
 
 def test_papers_arriving_during_a_catch_up_are_taken_between_batches(add_papers, monkeypatch):
     add_papers(20)
-    index = keeper.get_index()
+    index = HOLDER.index()
     keeper.take_pending(index)
     real_add = index.add
     arrived: list[str] = []
@@ -86,7 +87,7 @@ def test_web_processes_warm_search_up_as_they_start(search_settings, indexed) ->
 
     from dailypapers.core.management.commands.serve import _warm_search
 
-    keeper.forget_index()
+    HOLDER.forget()
     search_settings.SEARCH_WARM_UP = False
     _warm_search(None)
     assert not [t for t in threading.enumerate() if t.name == "search-warm-up"]
@@ -95,4 +96,4 @@ def test_web_processes_warm_search_up_as_they_start(search_settings, indexed) ->
     for thread in threading.enumerate():
         if thread.name == "search-warm-up":
             thread.join(timeout=30)
-    assert keeper._Held.index is not None and keeper._Held.embedder is not None
+    assert HOLDER.is_warm

@@ -4,7 +4,8 @@ import pytest
 from django.core.cache import cache
 
 from dailypapers.catalog.models import Paper
-from dailypapers.search import keeper
+from dailypapers.search import tasks
+from dailypapers.search.holder import HOLDER
 from dailypapers.search.tasks import update_index
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +28,10 @@ def test_job_indexes_and_queues_itself_while_vectors_remain(queue, add_papers, s
     add_papers(20)
     assert update_index.call() == 20
     assert Paper.objects.needing_index().count() == 0
-    assert keeper.get_index().stats().unembedded == 20
+    assert HOLDER.index().stats().unembedded == 20
     assert queued(queue) == ["update_index"]
-    cache.delete(keeper.QUEUED_KEY)
+    cache.delete(tasks.QUEUED_KEY)
     settings.SEARCH_JOB_SECONDS = 60
     update_index.call()
-    assert keeper.get_index().stats().unembedded == 0
+    assert HOLDER.index().stats().unembedded == 0
     assert queued(queue) == ["update_index"]  # nothing left: not queued again

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from dailypapers.catalog.models import Paper
 from dailypapers.search.services import similar_papers
+from papersearch import Snippet
 
 register = template.Library()
 
@@ -17,3 +20,13 @@ def similar_to(paper: Paper, k: int = 6) -> dict[str, Any]:
     """ "Similar papers" for a paper page: the papers nearest in meaning (nothing until the
     paper has its vector)."""
     return {"similar": similar_papers(paper, k=k)}
+
+
+@register.filter
+def highlighted(snippet: Snippet) -> SafeString:
+    """A snippet as HTML: the text escaped, the query's terms in ``<b>``."""
+    return format_html_join(
+        "",
+        "{}",
+        ((format_html("<b>{}</b>", text) if marked else text,) for text, marked in snippet.parts()),
+    )

@@ -43,7 +43,7 @@ def _warm_search(worker: Any) -> None:
     imported), the machine's cores being shared by the web processes."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if settings.SEARCH_WARM_UP:
-        from dailypapers.search.keeper import warm_up
+        from dailypapers.search.holder import warm_up
 
         threading.Thread(target=warm_up, name="search-warm-up", daemon=True).start()
 

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.core.progress import ProgressBar
-from dailypapers.search import keeper
+from dailypapers.search import keeper, tasks
+from dailypapers.search.holder import HOLDER
 from papersearch import SearchIndex
 from papersearch.backfill import VectorFile
 
@@ -51,7 +52,7 @@ class Command(BaseCommand):
             if options["vectors"] is not None:
                 try:
                     file = VectorFile(options["vectors"])
-                    source = stack.enter_context(keeper.vectors_from(file))
+                    source = stack.enter_context(HOLDER.vectors_from(file))
                 except (OSError, ValueError) as exc:
                     raise CommandError(f"--vectors: {exc}") from exc
             self._update(**options)
@@ -78,7 +79,7 @@ class Command(BaseCommand):
                 embed_seconds=0 if options["keywords_only"] else None, report=report
             )
             self._finish(bars)
-            index = keeper.get_index()
+            index = HOLDER.index()
         stats = index.stats()
         self.stdout.write(
             f"search index: {stats.documents:,} papers, {stats.documents - stats.unembedded:,} "
@@ -104,6 +105,6 @@ class Command(BaseCommand):
                 )
             bars[phase].set(done)
 
-        index = keeper.rebuild(embed=embed, progress=progress)
+        index = tasks.rebuild(embed=embed, progress=progress)
         self._finish(bars)
         return index
