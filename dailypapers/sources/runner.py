@@ -43,8 +43,13 @@ def _validate(records: list[PaperRecord]) -> UpsertResult:
     return result
 
 
-def resumable_run(source: str, key: str, params: dict[str, Any], *, restart: bool) -> IngestRun:
-    """The unfinished run of the same work to go on with, or a new run."""
+def resumable_run(
+    source: str, key: str, params: dict[str, Any], *, restart: bool, dry_run: bool = False
+) -> IngestRun:
+    """The unfinished run of the same work to go on with, or a new run; for a dry run, a
+    run that is never saved, starting from the beginning."""
+    if dry_run:
+        return IngestRun(source=source, key=key, params=params)
     previous = (
         IngestRun.objects.filter(source=source, key=key)
         .exclude(status=IngestRun.Status.SUCCEEDED)
