@@ -8,8 +8,8 @@ from django.conf import settings
 
 from dailypapers.catalog.ids import parse_arxiv_id
 from dailypapers.catalog.models import Paper
-from dailypapers.catalog.records import PaperRecord
-from dailypapers.catalog.upsert import upsert_papers
+from dailypapers.catalog.records import InvalidRecord, PaperRecord
+from dailypapers.catalog.upsert import upsert_paper
 from dailypapers.sources.http import PoliteClient, SourceError
 
 log = logging.getLogger(__name__)
@@ -44,5 +44,9 @@ def get_or_fetch_paper(text: str) -> Paper | None:
         raise
     if record is None:
         return None
-    upsert_papers([record], source="arxiv-api")
+    try:
+        upsert_paper(record, source="arxiv-api")
+    except InvalidRecord as exc:
+        log.warning("arXiv's record of %s cannot be used: %s", arxiv_id, exc)
+        return None
     return Paper.objects.filter(arxiv_id=arxiv_id).first()

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -56,14 +55,6 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
 
 
-def _run(
-    source: str, key: str, params: dict[str, Any], *, restart: bool, dry_run: bool
-) -> IngestRun:
-    if dry_run:
-        return IngestRun(source=source, key=key, params=params)
-    return resumable_run(source, key, params, restart=restart)
-
-
 @contextmanager
 def _client(client: PoliteClient | None) -> Iterator[PoliteClient]:
     """The caller's client, left open for its next job (a refresh passes one client through
@@ -83,7 +74,7 @@ def ingest_ids(
     client: PoliteClient | None = None,
 ) -> IngestRun:
     """Fetch papers by arXiv id from the API."""
-    run = _run(
+    run = resumable_run(
         API, f"ids:{_digest(*ids)}", {"ids": list(ids)[:100]}, restart=restart, dry_run=dry_run
     )
     start = int(run.checkpoint.get("done", 0))
@@ -109,7 +100,7 @@ def ingest_query(
     """Fetch the papers matching an API search query (at most ``max_results``)."""
     params = {"query": query, "max_results": max_results, "sort_by": sort_by}
     key = f"query:{_digest(query, max_results, sort_by)}"
-    run = _run(API, key, params, restart=restart, dry_run=dry_run)
+    run = resumable_run(API, key, params, restart=restart, dry_run=dry_run)
     start = int(run.checkpoint.get("start", 0))
     with _client(client) as http:
         items = api.search(http, query, start=start, max_results=max_results, sort_by=sort_by)
@@ -151,7 +142,7 @@ def harvest_oai(
     if from_date is None and not dry_run:
         from_date = last_harvest_date(prefix, set_spec)
     params = {"metadata_prefix": prefix, "set": set_spec, "from": from_date}
-    run = _run(OAI, key, params, restart=restart, dry_run=dry_run)
+    run = resumable_run(OAI, key, params, restart=restart, dry_run=dry_run)
     checkpoint = run.checkpoint
     if run.pk is not None and run.params.get("from") != from_date and not checkpoint:
         from_date = run.params.get("from")  # go on with the interrupted harvest
@@ -184,7 +175,7 @@ def ingest_announcements(
     """Today's announcements of the categories (default: the configured ones)."""
     cats = list(categories or settings.ARXIV_CATEGORIES)
     feed = "+".join(cats)
-    run = _run(
+    run = resumable_run(
         ANNOUNCEMENTS, f"announcements:{feed}", {"categories": cats}, restart=True, dry_run=dry_run
     )
     with _client(client) as http:
@@ -208,7 +199,7 @@ def ingest_daily_papers(
     client: PoliteClient | None = None,
 ) -> IngestRun:
     """The papers Hugging Face featured on ``day``, and who featured them."""
-    run = _run(
+    run = resumable_run(
         HUGGINGFACE,
         f"hf:{day.isoformat()}",
         {"date": day.isoformat()},

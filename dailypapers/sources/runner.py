@@ -43,8 +43,13 @@ def _validate(records: list[PaperRecord]) -> UpsertResult:
     return result
 
 
-def resumable_run(source: str, key: str, params: dict[str, Any], *, restart: bool) -> IngestRun:
-    """The unfinished run of the same work to go on with, or a new run."""
+def resumable_run(
+    source: str, key: str, params: dict[str, Any], *, restart: bool, dry_run: bool = False
+) -> IngestRun:
+    """The unfinished run of the same work to go on with, or a new run; for a dry run, a
+    run that is never saved, starting from the beginning."""
+    if dry_run:
+        return IngestRun(source=source, key=key, params=params)
     previous = (
         IngestRun.objects.filter(source=source, key=key)
         .exclude(status=IngestRun.Status.SUCCEEDED)
@@ -146,9 +151,15 @@ def _bulk_writes(dry_run: bool) -> Iterator[None]:
     b-tree lookups per author link, millions in a bulk import. The upsert links only ids it
     read or wrote in the same write transaction (SQLite lets no other writer in meanwhile,
     and authors and categories are never deleted while papers use them), so an import turns
-    the checks off for its connection. Inside an outer transaction (a test's) they stay on."""
-    if dry_run or connection.vendor != "sqlite":
+    the checks off for its connection, and checks every foreign key once at its end
+    (``PRAGMA foreign_key_check``): a run that broke one fails, naming the row, and so does
+    every later run until it is mended. Inside an outer transaction (a test's) the checks
+    stay on, deferred to its commit."""
+    if dry_run or connection.vendor != "sqlite" or not connection.disable_constraint_checking():
         yield
         return
-    with connection.constraint_checks_disabled():
+    try:
         yield
+    finally:
+        connection.enable_constraint_checking()
+    connection.check_constraints()

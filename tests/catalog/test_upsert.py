@@ -1,13 +1,19 @@
-"""The upsert service: idempotent, newer wins, older never overwrites, unknown fields kept."""
+"""The upsert service: idempotent, newer wins, older never overwrites, unknown fields kept.
 
+What one record does is tested on both ways in: the one-paper path through the ORM
+(``upsert_paper``) and the bulk one of ingest runs (``upsert_papers``)."""
+
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
+from dailypapers.catalog.merge import UpsertResult
 from dailypapers.catalog.models import Author, Category, Paper, PaperAuthor, PaperCategory
-from dailypapers.catalog.records import InvalidRecord
+from dailypapers.catalog.records import InvalidRecord, PaperRecord
 from dailypapers.catalog.signals import papers_changed
 from dailypapers.catalog.upsert import upsert_paper, upsert_papers
 
@@ -17,7 +23,17 @@ JAN = datetime(2025, 1, 6, 18, tzinfo=UTC)
 FEB = datetime(2025, 2, 10, 18, tzinfo=UTC)
 
 
-def test_new_paper_is_stored_with_every_field(make_record):
+def _one_in_a_batch(record: PaperRecord, *, source: str) -> UpsertResult:
+    return upsert_papers([record], source=source)
+
+
+@pytest.fixture(params=["one paper", "bulk"])
+def upsert(request) -> Callable[..., UpsertResult]:
+    """Upsert one record, by either way into the catalogue."""
+    return upsert_paper if request.param == "one paper" else _one_in_a_batch
+
+
+def test_new_paper_is_stored_with_every_field(make_record, upsert):
     record = make_record(
         arxiv_id="2501.00001v2",
         version=None,  # taken from the id
@@ -33,7 +49,7 @@ def test_new_paper_is_stored_with_every_field(make_record):
         report_no="TR-1",
         license="http://creativecommons.org/licenses/by/4.0/",
     )
-    result = upsert_paper(record, source="test")
+    result = upsert(record, source="test")
     assert (result.added, result.updated) == (1, 0)
     paper = Paper.objects.get(arxiv_id="2501.00001")
     assert paper.version == 2
@@ -57,12 +73,12 @@ def test_new_paper_is_stored_with_every_field(make_record):
     assert paper.last_source == "test"
 
 
-def test_same_record_twice_changes_nothing(make_record):
+def test_same_record_twice_changes_nothing(make_record, upsert):
     record = make_record(arxiv_id="2501.00002", submitted=JAN)
-    upsert_paper(record, source="test")
+    upsert(record, source="test")
     before = Paper.objects.get(arxiv_id="2501.00002")
     Paper.objects.update(needs_index=False)
-    result = upsert_paper(record, source="test")
+    result = upsert(record, source="test")
     assert (result.added, result.updated, result.unchanged) == (0, 0, 1)
     after = Paper.objects.get(arxiv_id="2501.00002")
     assert after.changed_at == before.changed_at
@@ -82,12 +98,10 @@ def test_a_second_run_writes_nothing(make_record):
     assert writes == []
 
 
-def test_newer_version_updates_in_place(make_record):
-    upsert_paper(
-        make_record(arxiv_id="2501.00003", version=1, title="Old", updated=JAN), source="a"
-    )
+def test_newer_version_updates_in_place(make_record, upsert):
+    upsert(make_record(arxiv_id="2501.00003", version=1, title="Old", updated=JAN), source="a")
     Paper.objects.update(needs_index=False)
-    result = upsert_paper(
+    result = upsert(
         make_record(
             arxiv_id="2501.00003v2",
             version=None,
@@ -107,27 +121,27 @@ def test_newer_version_updates_in_place(make_record):
     assert Paper.objects.count() == 1
 
 
-def test_older_record_never_overwrites(make_record):
-    upsert_paper(make_record(arxiv_id="2501.00004", version=3, title="v3", updated=FEB), source="a")
-    result = upsert_paper(
+def test_older_record_never_overwrites(make_record, upsert):
+    upsert(make_record(arxiv_id="2501.00004", version=3, title="v3", updated=FEB), source="a")
+    result = upsert(
         make_record(arxiv_id="2501.00004", version=2, title="v2", updated=JAN), source="b"
     )
     assert result.older == 1
     assert Paper.objects.get(arxiv_id="2501.00004").title == "v3"
     # Same version, but last updated earlier: older too.
-    result = upsert_paper(
+    result = upsert(
         make_record(arxiv_id="2501.00004", version=3, title="stale", updated=JAN), source="b"
     )
     assert result.older == 1
     assert Paper.objects.get(arxiv_id="2501.00004").title == "v3"
 
 
-def test_fields_a_source_does_not_know_are_kept(make_record):
-    upsert_paper(
+def test_fields_a_source_does_not_know_are_kept(make_record, upsert):
+    upsert(
         make_record(arxiv_id="2501.00005", doi="10.1/abc", comments="8 pages", submitted=JAN),
         source="a",
     )
-    result = upsert_paper(
+    result = upsert(
         make_record(
             arxiv_id="2501.00005",
             title="A better title",
@@ -198,14 +212,16 @@ def test_bad_records_are_rejected_without_stopping_the_batch(make_record):
         upsert_paper(make_record(arxiv_id="2501.1"), source="test")
 
 
-def test_hostile_text_is_stored_as_it_is(make_record):
+def test_hostile_text_is_stored_as_it_is(make_record, upsert):
     title = "<script>alert('x')</script> Robert'); DROP TABLE catalog_paper;--"
-    upsert_paper(make_record(arxiv_id="2501.00009", title=title), source="test")
+    upsert(make_record(arxiv_id="2501.00009", title=title), source="test")
     assert Paper.objects.get(arxiv_id="2501.00009").title == title
     assert Paper.objects.count() == 1
 
 
-def test_changes_are_announced_after_commit(make_record, django_capture_on_commit_callbacks):
+def test_changes_are_announced_after_commit(
+    make_record, upsert, django_capture_on_commit_callbacks
+):
     seen: list[list[str]] = []
 
     def receiver(sender, arxiv_ids, **kwargs):
@@ -215,17 +231,17 @@ def test_changes_are_announced_after_commit(make_record, django_capture_on_commi
     papers_changed.connect(receiver)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            upsert_papers([record], source="test")
+            upsert(record, source="test")
         with django_capture_on_commit_callbacks(execute=True):
-            upsert_papers([record], source="test")  # unchanged: nothing to announce
+            upsert(record, source="test")  # unchanged: nothing to announce
     finally:
         papers_changed.disconnect(receiver)
     assert seen == [["2501.00010"]]
 
 
-def test_category_change_relinks(make_record):
-    upsert_paper(make_record(arxiv_id="2501.00011", categories=["cs.CV"]), source="a")
-    upsert_paper(make_record(arxiv_id="2501.00011", categories=["cs.AI", "cs.CV"]), source="a")
+def test_category_change_relinks(make_record, upsert):
+    upsert(make_record(arxiv_id="2501.00011", categories=["cs.CV"]), source="a")
+    upsert(make_record(arxiv_id="2501.00011", categories=["cs.AI", "cs.CV"]), source="a")
     paper = Paper.objects.get(arxiv_id="2501.00011")
     assert paper.primary_category == "cs.AI"
     assert set(PaperCategory.objects.filter(paper=paper).values_list("category", flat=True)) == {
@@ -234,3 +250,22 @@ def test_category_change_relinks(make_record):
     }
     assert Category.objects.filter(code="cs.AI").exists()
     assert Paper.objects.in_category("cs.AI").count() == 1
+
+
+def test_one_paper_goes_in_through_the_orm(make_record):
+    saved: list[tuple[str, bool]] = []
+
+    def receiver(sender, instance, created, **kwargs):
+        saved.append((instance.arxiv_id, created))
+
+    post_save.connect(receiver, sender=Paper)
+    try:
+        upsert_paper(make_record(arxiv_id="2501.00012", title="First"), source="a")
+        upsert_paper(make_record(arxiv_id="2501.00012", version=2, title="Second"), source="a")
+        upsert_papers([make_record(arxiv_id="2501.00013")], source="a")
+    finally:
+        post_save.disconnect(receiver, sender=Paper)
+    # Model saves, with their signals; an ingest batch writes plain rows.
+    assert saved == [("2501.00012", True), ("2501.00012", False)]
+    paper = Paper.objects.get(arxiv_id="2501.00012")
+    assert (paper.version, paper.title, paper.needs_index) == (2, "Second", True)

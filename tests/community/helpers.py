@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dailypapers.catalog.models import Paper
 from dailypapers.catalog.records import PaperRecord
-from dailypapers.catalog.upsert import upsert_papers
+from dailypapers.catalog.upsert import upsert_paper
 from dailypapers.community.models import DailyEntry, hot_score
 
 _counter = iter(range(20_000, 99_999))
@@ -38,8 +38,7 @@ def make_paper(**overrides: Any) -> Paper:
         "submitted": timezone.now() - timedelta(days=2),
     }
     values.update(overrides)
-    result = upsert_papers([PaperRecord(**values)], source="test")
-    assert not result.rejected, result.rejected
+    upsert_paper(PaperRecord(**values), source="test")
     return Paper.objects.get(arxiv_id=values["arxiv_id"])
 
 

@@ -11,7 +11,6 @@ from dailypapers.core.progress import ProgressBar
 from dailypapers.core.signals import interrupt_on_sigterm
 from dailypapers.sources.items import Item
 from dailypapers.sources.live_commands import add_live_parsers, run_live
-from dailypapers.sources.models import IngestRun
 from dailypapers.sources.runner import ingest, resumable_run
 from dailypapers.sources.snapshot import SnapshotError, SnapshotFile, read_snapshot
 
@@ -55,12 +54,13 @@ class Command(BaseCommand):
         except SnapshotError as exc:
             raise CommandError(str(exc)) from exc
         dry_run = options["dry_run"]
-        if dry_run:
-            run = IngestRun(source="snapshot", key=snapshot.key)
-        else:
-            run = resumable_run(
-                "snapshot", snapshot.key, {"file": str(snapshot.path)}, restart=options["restart"]
-            )
+        run = resumable_run(
+            "snapshot",
+            snapshot.key,
+            {"file": str(snapshot.path)},
+            restart=options["restart"],
+            dry_run=dry_run,
+        )
         start_line = int(run.checkpoint.get("line", 0))
         if start_line:
             self.stderr.write(f"Resuming {snapshot.path.name} after line {start_line:,}.")
