@@ -42,19 +42,11 @@ import numpy.typing as npt
 
 from papersearch.embed import DIM, MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path, text_hashes
 from papersearch.storage import atomic_write, atomic_write_bytes, is_gzip
+from papersearch.text import fold_text
 from papersearch.types import FloatArray, KeyArray
 
 FORMAT = 1
-# Control characters other than tab, newline and carriage return: the model's tokeniser drops
-# them, as the catalogue does.
-_DROP_CONTROL = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
 _tokenizer: Any = None
-
-
-def fold_text(text: str) -> str:
-    """The text as the tokeniser sees it: control characters dropped and every run of white
-    space one space (the model splits words on white space and nothing else of it counts)."""
-    return " ".join(text.translate(_DROP_CONTROL).split())
 
 
 def vector_keys(model_name: str, texts: Sequence[str]) -> KeyArray:

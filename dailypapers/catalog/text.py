@@ -8,14 +8,14 @@ from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
-# Control characters other than tab, newline and carriage return are dropped.
-_DROP_CONTROL = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
+from papersearch.text import CONTROL_CHARACTERS, fold_text
+
 _LATEX_HINT = re.compile(r"[\\{}~]")
 
-
-def clean_line(text: str) -> str:
-    """One line of text: control characters removed, runs of white space made one space."""
-    return " ".join(text.translate(_DROP_CONTROL).split())
+clean_line = fold_text
+"""One line of text (a title, a name, a category): control characters removed, runs of white
+space made one space. The search core's folding, so that the text a vector key is made from
+is the text the catalogue keeps."""
 
 
 def clean_abstract(text: str) -> str:
@@ -25,7 +25,7 @@ def clean_abstract(text: str) -> str:
     wrapped lines are joined, paragraphs are separated by a blank line. LaTeX stays as it is
     (the pages render it).
     """
-    text = text.translate(_DROP_CONTROL).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    text = text.translate(CONTROL_CHARACTERS).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     paragraphs: list[list[str]] = [[]]
     for index, line in enumerate(text.split("\n")):
         if not line.strip():

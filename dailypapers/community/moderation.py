@@ -4,6 +4,10 @@ Nothing is deleted: each step flips a flag and leaves a ModerationAction in the 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
@@ -15,69 +19,85 @@ from . import pagecache
 from .models import Comment, DailyEntry, ModerationAction
 
 Kind = ModerationAction.Kind
+T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
 
 
 class NotAModerator(PermissionError):
     pass
 
 
-def _require(moderator: User) -> None:
-    if not is_moderator(moderator):
-        raise NotAModerator("Only moderators can do this.")
-    pagecache.bump()
+class Step(Protocol[T_contra]):
+    """A moderation step and its undoing: ``on`` True takes it (hide, unfeature, suspend),
+    False undoes it."""
+
+    def __call__(self, moderator: User, target: T_contra, on: bool, reason: str = "") -> None: ...
 
 
-@transaction.atomic
-def set_comment_hidden(moderator: User, comment: Comment, hidden: bool, reason: str = "") -> None:
-    _require(moderator)
+def _step(
+    taken: Kind, undone: Kind
+) -> Callable[[Callable[[User, T, bool, str], ModerationAction | None]], Step[T]]:
+    """Make a flip into a moderation step: only a moderator may take it, in one transaction,
+    and when the flip changed something (it returns the audit entry's targets, unsaved) the
+    entry is written with its kind, moderator and reason. A flip that finds the target already
+    so returns None, and nothing is recorded."""
+
+    def make(flip: Callable[[User, T, bool, str], ModerationAction | None]) -> Step[T]:
+        @functools.wraps(flip)
+        @transaction.atomic
+        def step(moderator: User, target: T, on: bool, reason: str = "") -> None:
+            if not is_moderator(moderator):
+                raise NotAModerator("Only moderators can do this.")
+            pagecache.bump()
+            action = flip(moderator, target, on, reason)
+            if action is not None:
+                action.moderator = moderator
+                action.kind = taken if on else undone
+                action.reason = reason
+                action.save()
+
+        return step
+
+    return make
+
+
+@_step(Kind.HIDE_COMMENT, Kind.SHOW_COMMENT)
+def set_comment_hidden(
+    moderator: User, comment: Comment, hidden: bool, reason: str
+) -> ModerationAction | None:
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.hidden == hidden:
-        return
+        return None
     comment.hidden = hidden
     comment.save(update_fields=["hidden"])
     if comment.deleted_at is None:
         DailyEntry.objects.filter(paper_id=comment.paper_id).update(
             comment_count=F("comment_count") + (-1 if hidden else 1)
         )
-    ModerationAction.objects.create(
-        moderator=moderator,
-        kind=Kind.HIDE_COMMENT if hidden else Kind.SHOW_COMMENT,
-        comment=comment,
-        target_user_id=comment.author_id,
-        reason=reason,
-    )
+    return ModerationAction(comment=comment, target_user_id=comment.author_id)
 
 
-@transaction.atomic
-def set_entry_hidden(moderator: User, entry: DailyEntry, hidden: bool, reason: str = "") -> None:
-    _require(moderator)
+@_step(Kind.UNFEATURE, Kind.REFEATURE)
+def set_entry_hidden(
+    moderator: User, entry: DailyEntry, hidden: bool, reason: str
+) -> ModerationAction | None:
     updated = DailyEntry.objects.filter(pk=entry.pk, hidden=not hidden).update(hidden=hidden)
     if not updated:
-        return
+        return None
     entry.hidden = hidden
-    ModerationAction.objects.create(
-        moderator=moderator,
-        kind=Kind.UNFEATURE if hidden else Kind.REFEATURE,
-        entry=entry,
-        target_user_id=entry.submitted_by_id,
-        reason=reason,
-    )
+    return ModerationAction(entry=entry, target_user_id=entry.submitted_by_id)
 
 
-@transaction.atomic
-def set_suspended(moderator: User, user: User, suspended: bool, reason: str = "") -> None:
-    _require(moderator)
+@_step(Kind.SUSPEND, Kind.UNSUSPEND)
+def set_suspended(
+    moderator: User, user: User, suspended: bool, reason: str
+) -> ModerationAction | None:
     if user.pk == moderator.pk:
         raise NotAModerator("Moderators cannot suspend themselves.")
     profile, _ = Profile.objects.select_for_update().get_or_create(user_id=user.pk)
     if profile.suspended == suspended:
-        return
+        return None
     profile.suspended_at = timezone.now() if suspended else None
     profile.suspended_reason = reason if suspended else ""
     profile.save(update_fields=["suspended_at", "suspended_reason"])
-    ModerationAction.objects.create(
-        moderator=moderator,
-        kind=Kind.SUSPEND if suspended else Kind.UNSUSPEND,
-        target_user_id=user.pk,
-        reason=reason,
-    )
+    return ModerationAction(target_user_id=user.pk)

@@ -3,7 +3,9 @@ profile. Each step is audited (see moderation.py)."""
 
 from __future__ import annotations
 
-from typing import cast
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -19,53 +21,63 @@ from dailypapers.accounts.models import is_moderator
 from . import moderation
 from .models import Comment, DailyEntry
 
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "community/limited.html", {"message": "Only moderators can do this."}, status=403
-    )
+P = ParamSpec("P")
+T = TypeVar("T")
+_View = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 
-def _reason(request: HttpRequest) -> str:
-    return request.POST.get("reason", "").strip()[:2000]
+def _moderators_only(view: _View[P]) -> _View[P]:
+    """A POST from a signed-in moderator; anyone else is refused before anything is looked up."""
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not is_moderator(request.user):
+            message = "Only moderators can do this."
+            return render(request, "community/limited.html", {"message": message}, status=403)
+        return view(request, *args, **kwargs)
+
+    return login_required(require_POST(checked))
 
 
-@login_required
-@require_POST
-def moderate_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
-    if not is_moderator(request.user):
-        return _forbidden(request)
-    found = get_object_or_404(Comment.objects.select_related("paper"), pk=comment_id)
-    hide = request.POST.get("action") != "show"
-    moderation.set_comment_hidden(cast(User, request.user), found, hide, _reason(request))
-    messages.success(request, "Comment hidden." if hide else "Comment shown again.")
-    return HttpResponseRedirect(reverse("paper", args=[found.paper.arxiv_id]) + f"#c{found.pk}")
-
-
-@login_required
-@require_POST
-def moderate_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
-    if not is_moderator(request.user):
-        return _forbidden(request)
-    found = get_object_or_404(DailyEntry.objects.select_related("paper"), pk=entry_id)
-    hide = request.POST.get("action") != "refeature"
-    moderation.set_entry_hidden(cast(User, request.user), found, hide, _reason(request))
-    messages.success(request, "Paper unfeatured." if hide else "Paper featured again.")
-    return HttpResponseRedirect(reverse("paper", args=[found.paper.arxiv_id]))
-
-
-@login_required
-@require_POST
-def moderate_user(request: HttpRequest, username: str) -> HttpResponse:
-    if not is_moderator(request.user):
-        return _forbidden(request)
-    user_model = get_user_model()
-    found = get_object_or_404(user_model, **{user_model.USERNAME_FIELD: username})
-    suspend = request.POST.get("action") != "unsuspend"
+def _take(
+    request: HttpRequest,
+    step: moderation.Step[T],
+    target: T,
+    undo: str,
+    said: tuple[str, str],
+) -> None:
+    """Take ``step`` on ``target``, or undo it when the form's action is ``undo``, with the
+    form's reason; ``said`` is what the page then says for each."""
+    on = request.POST.get("action") != undo
+    reason = request.POST.get("reason", "").strip()[:2000]
     try:
-        moderation.set_suspended(cast(User, request.user), found, suspend, _reason(request))
+        step(cast(User, request.user), target, on, reason)
     except moderation.NotAModerator as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{username} suspended." if suspend else "Suspension lifted.")
+        messages.success(request, said[0] if on else said[1])
+
+
+@_moderators_only
+def moderate_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    found = get_object_or_404(Comment.objects.select_related("paper"), pk=comment_id)
+    said = ("Comment hidden.", "Comment shown again.")
+    _take(request, moderation.set_comment_hidden, found, "show", said)
+    return HttpResponseRedirect(reverse("paper", args=[found.paper.arxiv_id]) + f"#c{found.pk}")
+
+
+@_moderators_only
+def moderate_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+    found = get_object_or_404(DailyEntry.objects.select_related("paper"), pk=entry_id)
+    said = ("Paper unfeatured.", "Paper featured again.")
+    _take(request, moderation.set_entry_hidden, found, "refeature", said)
+    return HttpResponseRedirect(reverse("paper", args=[found.paper.arxiv_id]))
+
+
+@_moderators_only
+def moderate_user(request: HttpRequest, username: str) -> HttpResponse:
+    user_model = get_user_model()
+    found = get_object_or_404(user_model, **{user_model.USERNAME_FIELD: username})
+    said = (f"{username} suspended.", "Suspension lifted.")
+    _take(request, moderation.set_suspended, found, "unsuspend", said)
     return HttpResponseRedirect(reverse("profile", args=[username]))

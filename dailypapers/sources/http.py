@@ -26,13 +26,16 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
 
 from dailypapers import __version__
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 log = logging.getLogger(__name__)
 
@@ -124,98 +127,125 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
 # --- gates: one request at a time per host, spaced out, across processes -------------------
 
 
-class Slot(Protocol):
-    def hold_off(self, seconds: float) -> None:
-        """Let no request to this host start for ``seconds`` from now (a Retry-After)."""
-
-
-class Gate(Protocol):
-    def enter(self, host: str) -> contextlib.AbstractContextManager[Slot]: ...
-
-
 def _safe_name(host: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", host)[:100] or "host"
 
 
-class _FileSlot:
+class NextTime(Protocol):
+    """A host's "next allowed time" as its store keeps it (text), while the store's lock on
+    that host is held."""
+
+    def read(self) -> str: ...
+
+    def write(self, value: str) -> None: ...
+
+
+class GateStore(Protocol):
+    def locked(self, host: str) -> contextlib.AbstractContextManager[NextTime]:
+        """Hold the host's lock (across processes, and across machines where the store is
+        shared) for the block, and give its stored next allowed time to read and replace."""
+        ...
+
+
+class Slot:
+    """The request a gate let through; it may ask to keep the host waiting afterwards."""
+
     def __init__(self) -> None:
         self.not_before = 0.0
 
     def hold_off(self, seconds: float) -> None:
+        """Let no request to this host start for ``seconds`` from now (a Retry-After)."""
         self.not_before = max(self.not_before, time.time() + seconds)
 
 
-class FileGate:
-    """A lock file per host in a folder: holds across the processes of one machine."""
+class Gate:
+    """One request at a time per host, each starting ``interval`` seconds (or a Retry-After)
+    after the one before ended, over a store that keeps the next allowed time under a lock."""
 
     def __init__(
-        self, folder: Path, interval: float, sleep: Callable[[float], None] = time.sleep
+        self, store: GateStore, interval: float, sleep: Callable[[float], None] = time.sleep
     ) -> None:
-        self.folder = folder
+        self.store = store
         self.interval = interval
         self.sleep = sleep
 
     @contextlib.contextmanager
     def enter(self, host: str) -> Iterator[Slot]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{_safe_name(host)}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # one connection at a time, machine-wide
-            raw = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+        with self.store.locked(host) as next_time:
             try:
-                not_before = float(raw) if raw else 0.0
-            except ValueError:
+                not_before = float(next_time.read() or 0.0)
+            except ValueError:  # a damaged value means "no request yet", not a wait
                 not_before = 0.0
             wait = not_before - time.time()
             if wait > 0:
                 self.sleep(wait)
-            slot = _FileSlot()
+            slot = Slot()
             try:
                 yield slot
             finally:
-                next_time = max(time.time() + self.interval, slot.not_before)
-                data = f"{next_time:.3f}".ljust(32).encode()
-                os.pwrite(fd, data, 0)
+                next_time.write(f"{max(time.time() + self.interval, slot.not_before):.3f}")
+
+
+class _FileTime:
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def read(self) -> str:
+        return os.pread(self.fd, 64, 0).decode("ascii", "replace").strip()
+
+    def write(self, value: str) -> None:
+        # Padded, so a shorter time overwrites all of a longer one.
+        os.pwrite(self.fd, value.ljust(32).encode(), 0)
+
+
+class FileStore:
+    """A lock file per host in a folder, holding its next allowed time: holds across the
+    processes of one machine."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @contextlib.contextmanager
+    def locked(self, host: str) -> Iterator[NextTime]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder / f"{_safe_name(host)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # one connection at a time, machine-wide
+            yield _FileTime(fd)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
 
-class RedisGate:
+class _RedisTime:
+    def __init__(self, redis: Redis, key: str) -> None:
+        self.redis = redis
+        self.key = key
+
+    def read(self) -> str:
+        raw = self.redis.get(self.key)
+        return raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw or "")
+
+    def write(self, value: str) -> None:
+        self.redis.set(self.key, value, ex=86_400)
+
+
+class RedisStore:
     """A Redis lock and "next allowed time" key per host: holds across machines."""
 
-    def __init__(
-        self,
-        url: str,
-        interval: float,
-        lock_timeout: float,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, url: str, lock_timeout: float) -> None:
         import redis
 
         self.redis = redis.Redis.from_url(url)
-        self.interval = interval
         self.lock_timeout = lock_timeout
-        self.sleep = sleep
 
     @contextlib.contextmanager
-    def enter(self, host: str) -> Iterator[Slot]:
+    def locked(self, host: str) -> Iterator[NextTime]:
         name = f"dailypapers:http:{_safe_name(host)}"
         lock = self.redis.lock(f"{name}:lock", timeout=self.lock_timeout)
         lock.acquire(blocking=True)
         try:
-            raw = self.redis.get(f"{name}:next")
-            not_before = float(raw) if isinstance(raw, bytes | str) and raw else 0.0
-            wait = not_before - time.time()
-            if wait > 0:
-                self.sleep(wait)
-            slot = _FileSlot()
-            try:
-                yield slot
-            finally:
-                next_time = max(time.time() + self.interval, slot.not_before)
-                self.redis.set(f"{name}:next", f"{next_time:.3f}", ex=86_400)
+            yield _RedisTime(self.redis, f"{name}:next")
         finally:
             with contextlib.suppress(Exception):  # the lock may have expired meanwhile
                 lock.release()
@@ -224,9 +254,12 @@ class RedisGate:
 def default_gate(
     interval: float, timeout: float, sleep: Callable[[float], None] = time.sleep
 ) -> Gate:
+    store: GateStore
     if settings.REDIS_URL:
-        return RedisGate(settings.REDIS_URL, interval, lock_timeout=timeout + 30, sleep=sleep)
-    return FileGate(Path(settings.DATA_DIR) / "http", interval, sleep=sleep)
+        store = RedisStore(settings.REDIS_URL, lock_timeout=timeout + 30)
+    else:
+        store = FileStore(Path(settings.DATA_DIR) / "http")
+    return Gate(store, interval, sleep=sleep)
 
 
 # --- the client ----------------------------------------------------------------------------

@@ -81,12 +81,42 @@ def _rfc2822(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def record_from_arxiv(meta: Element) -> PaperRecord:
-    """The ``arXiv`` format: authors split into keyname and forenames, dates without time."""
-    ns = ARXIV
+def _record(
+    meta: Element,
+    ns: str,
+    *,
+    authors: list[str],
+    version: int | None = None,
+    submitted: datetime | None,
+    updated: datetime | None,
+) -> PaperRecord:
+    """The record of either format: the fields both write alike, around what each format
+    gives its own way (authors, versions and dates)."""
     arxiv_id = (text(meta, f"{ns}id") or "").strip()
     if not arxiv_id:
         raise ValueError("a record without an id")
+    categories = (text(meta, f"{ns}categories") or "").split()
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=text(meta, f"{ns}title"),
+        abstract=text(meta, f"{ns}abstract"),
+        authors=authors or None,
+        categories=categories or None,
+        primary_category=categories[0] if categories else None,
+        submitted=submitted,
+        updated=updated,
+        comments=text(meta, f"{ns}comments"),
+        journal_ref=text(meta, f"{ns}journal-ref"),
+        doi=text(meta, f"{ns}doi"),
+        report_no=text(meta, f"{ns}report-no"),
+        license=text(meta, f"{ns}license"),
+    )
+
+
+def record_from_arxiv(meta: Element) -> PaperRecord:
+    """The ``arXiv`` format: authors split into keyname and forenames, dates without time."""
+    ns = ARXIV
     authors = []
     for author in meta.findall(f"{ns}authors/{ns}author"):
         parts = [
@@ -96,30 +126,19 @@ def record_from_arxiv(meta: Element) -> PaperRecord:
         name = " ".join(p for p in parts if p)
         if name:
             authors.append(name)
-    categories = (text(meta, f"{ns}categories") or "").split()
-    return PaperRecord(
-        arxiv_id=arxiv_id,
-        title=text(meta, f"{ns}title"),
-        abstract=text(meta, f"{ns}abstract"),
-        authors=authors or None,
-        categories=categories or None,
-        primary_category=categories[0] if categories else None,
-        submitted=_date(text(meta, f"{ns}created")),
-        updated=_date(text(meta, f"{ns}updated")) or _date(text(meta, f"{ns}created")),
-        comments=text(meta, f"{ns}comments"),
-        journal_ref=text(meta, f"{ns}journal-ref"),
-        doi=text(meta, f"{ns}doi"),
-        report_no=text(meta, f"{ns}report-no"),
-        license=text(meta, f"{ns}license"),
+    created = _date(text(meta, f"{ns}created"))
+    return _record(
+        meta,
+        ns,
+        authors=authors,
+        submitted=created,
+        updated=_date(text(meta, f"{ns}updated")) or created,
     )
 
 
 def record_from_arxiv_raw(meta: Element) -> PaperRecord:
     """The ``arXivRaw`` format: every version with its date, authors as one string."""
     ns = ARXIV_RAW
-    arxiv_id = (text(meta, f"{ns}id") or "").strip()
-    if not arxiv_id:
-        raise ValueError("a record without an id")
     versions: list[tuple[int, datetime | None]] = []
     for version in meta.findall(f"{ns}version"):
         number = version.get("version", "").lstrip("v")
@@ -127,23 +146,13 @@ def record_from_arxiv_raw(meta: Element) -> PaperRecord:
             versions.append((int(number), _rfc2822(text(version, f"{ns}date"))))
     versions.sort(key=lambda pair: pair[0])
     raw_authors = " ".join((text(meta, f"{ns}authors") or "").split())
-    authors = [name for name in _AND.split(raw_authors) if name.strip()]
-    categories = (text(meta, f"{ns}categories") or "").split()
-    return PaperRecord(
-        arxiv_id=arxiv_id,
+    return _record(
+        meta,
+        ns,
+        authors=[name for name in _AND.split(raw_authors) if name.strip()],
         version=versions[-1][0] if versions else None,
-        title=text(meta, f"{ns}title"),
-        abstract=text(meta, f"{ns}abstract"),
-        authors=authors or None,
-        categories=categories or None,
-        primary_category=categories[0] if categories else None,
         submitted=versions[0][1] if versions else None,
         updated=versions[-1][1] if versions else None,
-        comments=text(meta, f"{ns}comments"),
-        journal_ref=text(meta, f"{ns}journal-ref"),
-        doi=text(meta, f"{ns}doi"),
-        report_no=text(meta, f"{ns}report-no"),
-        license=text(meta, f"{ns}license"),
     )
 
 

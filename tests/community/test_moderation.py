@@ -113,3 +113,29 @@ def test_moderation_from_the_admin_is_audited_too(client, cast):
     comment.refresh_from_db()
     assert comment.hidden
     assert ModerationAction.objects.get().moderator == admin
+
+
+def test_a_step_that_changes_nothing_leaves_no_audit_entry(client, cast):
+    """Hiding a hidden comment, unfeaturing an unfeatured paper or suspending a suspended
+    member twice (two moderators at once, a double click) records the step once."""
+    entry = make_entry(by=cast.owner)
+    comment = post_comment(cast.owner, entry.paper, "Words")
+    client.force_login(cast.moderator)
+    for _ in range(2):
+        client.post(f"/moderate/comments/{comment.pk}", {"action": "hide"})
+        client.post(f"/moderate/entries/{entry.pk}", {"action": "unfeature"})
+        client.post("/moderate/users/owner", {"action": "suspend", "reason": "spam"})
+    actions = ModerationAction.objects.order_by("id")
+    assert [(a.kind, a.moderator, a.target_user, a.reason) for a in actions] == [
+        ("hide_comment", cast.moderator, cast.owner, ""),
+        ("unfeature", cast.moderator, cast.owner, ""),
+        ("suspend", cast.moderator, cast.owner, "spam"),
+    ]
+    assert DailyEntry.objects.get(pk=entry.pk).comment_count == 0  # counted down once
+
+
+def test_moderator_cannot_suspend_themselves_and_is_told_why(client, cast):
+    client.force_login(cast.moderator)
+    response = client.post("/moderate/users/moderator", {"action": "suspend"}, follow=True)
+    assert "Moderators cannot suspend themselves." in response.content.decode()
+    assert not ModerationAction.objects.exists()

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers.sources.http import FileGate, RedisGate
+from dailypapers.sources.http import FileStore, Gate, RedisStore
 
 CHILD = """
 import sys, time
 from pathlib import Path
-from dailypapers.sources.http import FileGate
-gate = FileGate(Path(sys.argv[1]), float(sys.argv[2]))
+from dailypapers.sources.http import FileStore, Gate
+gate = Gate(FileStore(Path(sys.argv[1])), float(sys.argv[2]))
 for _ in range(3):
     with gate.enter("export.arxiv.org"):
         start = time.time()
@@ -82,7 +82,7 @@ def test_redis_gate_spaces_requests_and_honours_hold_off(redis_url: str):
     lock = threading.Lock()
 
     def work() -> None:
-        gate = RedisGate(redis_url, interval, lock_timeout=30)
+        gate = Gate(RedisStore(redis_url, lock_timeout=30), interval)
         for _ in range(3):
             with gate.enter("export.arxiv.org"):
                 start = time.time()
@@ -99,7 +99,7 @@ def test_redis_gate_spaces_requests_and_honours_hold_off(redis_url: str):
     for (_, end), (start, _) in pairwise(spans):
         assert start - end >= interval - 0.01
 
-    gate = RedisGate(redis_url, 0.0, lock_timeout=30)
+    gate = Gate(RedisStore(redis_url, lock_timeout=30), 0.0)
     with gate.enter("rss.arxiv.org") as slot:
         slot.hold_off(0.3)
     before = time.time()
@@ -111,7 +111,7 @@ def test_file_gate_survives_a_damaged_lock_file(tmp_path: Path):
     """Hostile input: the lock file holds garbage instead of a time."""
     lock = tmp_path / "export.arxiv.org.lock"
     lock.write_bytes(b"\xff\xfenot a number")
-    gate = FileGate(tmp_path, 0.2)
+    gate = Gate(FileStore(tmp_path), 0.2)
     before = time.monotonic()
     with gate.enter("export.arxiv.org"):
         first = time.monotonic()
@@ -119,3 +119,17 @@ def test_file_gate_survives_a_damaged_lock_file(tmp_path: Path):
     float(lock.read_text())  # and replaced by the next allowed time
     with gate.enter("export.arxiv.org"):
         assert time.monotonic() - first >= 0.19  # spacing holds again
+
+
+def test_redis_gate_survives_a_damaged_key(redis_url: str):
+    """The same hostile input in Redis: the gate reads the value as the file gate does."""
+    store = RedisStore(redis_url, lock_timeout=30)
+    store.redis.set("dailypapers:http:export.arxiv.org:next", b"\xff\xfenot a number")
+    gate = Gate(store, 0.2)
+    before = time.monotonic()
+    with gate.enter("export.arxiv.org"):
+        first = time.monotonic()
+    assert first - before < 0.15
+    float(store.redis.get("dailypapers:http:export.arxiv.org:next"))
+    with gate.enter("export.arxiv.org"):
+        assert time.monotonic() - first >= 0.19

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from dailypapers.sources.http import FetchError, FileGate, PoliteClient, retry_after
+from dailypapers.sources.http import FetchError, FileStore, Gate, PoliteClient, retry_after
 from tests.sources.sources_loopback import HTML, Reply
 
 
@@ -105,7 +105,7 @@ def test_requests_to_one_host_are_spaced_across_clients(sources, tmp_path):
     done: list[float] = []
 
     def fetch() -> None:
-        with PoliteClient(gate=FileGate(tmp_path / "gates", interval)) as client:
+        with PoliteClient(gate=Gate(FileStore(tmp_path / "gates"), interval)) as client:
             for _ in range(2):
                 client.get(sources.url("/t"))
                 done.append(time.monotonic())
