@@ -1,14 +1,19 @@
 """Small typed helpers that read settings from environment variables.
 
 Every variable read through these helpers is recorded in ``ENV_VARS`` so that a test can
-check that each one is documented in ``docs/configuration.md``.
+check that each one is documented in ``docs/configuration.md``. A value that cannot be read
+stops the start with an error naming its variable. The two URLs are parsed by maintained
+single-purpose libraries: dj-database-url for the database, dj-email-url for mail.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 ENV_VARS: dict[str, str] = {}
@@ -66,3 +71,29 @@ def is_set(name: str) -> bool:
     """Whether the variable is set to a non-empty value (and record that it is read)."""
     ENV_VARS.setdefault(name, "")
     return bool(os.environ.get(name, "").strip())
+
+
+def env_database_url(name: str, *, conn_max_age: int) -> dict[str, Any]:
+    """Django's DATABASES entry from a URL such as ``postgres://user:password@host/name``;
+    connections are checked before reuse."""
+    try:
+        return dict(
+            dj_database_url.parse(env_str(name), conn_max_age=conn_max_age, conn_health_checks=True)
+        )
+    except ValueError as error:  # the URL is not repeated: it may hold a password
+        raise ImproperlyConfigured(f"{name} is not a database URL: {error}") from None
+
+
+def env_email_url(name: str, default: str) -> dict[str, Any]:
+    """Django's EMAIL_* settings from a URL such as ``submission://user:password@host``."""
+    value = env_str(name, default)
+    try:
+        config: dict[str, Any] = dj_email_url.parse(value)
+    except ValueError as error:  # a port or timeout that is not a number
+        raise ImproperlyConfigured(f"{name} is not a mail URL: {error}") from None
+    if "EMAIL_BACKEND" not in config:
+        schemes = ", ".join(f"{scheme}://" for scheme in dj_email_url.SCHEMES)
+        raise ImproperlyConfigured(
+            f"{name} must start with one of {schemes}, not {value.split(':', 1)[0]!r}"
+        )
+    return config

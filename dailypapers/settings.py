@@ -13,10 +13,19 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from dailypapers.conf import env_bool, env_float, env_int, env_list, env_path, env_str, is_set
+from dailypapers.conf import (
+    env_bool,
+    env_database_url,
+    env_email_url,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    is_set,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -115,9 +124,7 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 _conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 60)
 if PRODUCTION:
-    _db: dict[str, Any] = environ.Env.db_url_config(env_str("DATABASE_URL"))
-    _db["CONN_MAX_AGE"] = _conn_max_age
-    _db["CONN_HEALTH_CHECKS"] = True
+    _db: dict[str, Any] = env_database_url("DATABASE_URL", conn_max_age=_conn_max_age)
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
@@ -168,15 +175,15 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- email ----------------------------------------------------------------------------------
-_email: dict[str, Any] = environ.Env.email_url_config(env_str("EMAIL_URL", "consolemail://"))
+_email = env_email_url("EMAIL_URL", "console://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = _email.get("EMAIL_PORT", 25)
-EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = 30
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Daily Papers <papers@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

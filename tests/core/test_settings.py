@@ -70,6 +70,71 @@ def test_bad_values_are_named(tmp_path: Path):
     assert "DEBUG must be true or false" in result.stderr
 
 
+URLS_PROBE = """
+from django.conf import settings as s
+db = s.DATABASES["default"]
+print(db["ENGINE"], db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["OPTIONS"])
+print(db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"])
+print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD)
+print(s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.EMAIL_TIMEOUT)
+"""
+
+
+def _probe(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={"DJANGO_SETTINGS_MODULE": "dailypapers.settings", "PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def test_database_and_mail_urls_become_django_settings(tmp_path: Path):
+    env = {
+        "DAILYPAPERS_DATA_DIR": str(tmp_path),
+        "SECRET_KEY": "k" * 60,
+        "DATABASE_URL": "postgres://papers:p%40ss@db.example.org:6543/daily?sslmode=require",
+        "DATABASE_CONN_MAX_AGE": "30",
+        "EMAIL_URL": "submission://mailer:s3cret@mail.example.org",
+    }
+    probe = _probe(env, URLS_PROBE)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.splitlines() == [
+        "django.db.backends.postgresql daily papers p@ss db.example.org 6543"
+        " {'sslmode': 'require'}",
+        "30 True",
+        "django.core.mail.backends.smtp.EmailBackend mail.example.org 587 mailer s3cret",
+        "True False 30",
+    ]
+    tls = _probe({**env, "EMAIL_URL": "smtp://mail.example.org:465?ssl=true"}, URLS_PROBE)
+    assert tls.stdout.splitlines()[2:] == [
+        "django.core.mail.backends.smtp.EmailBackend mail.example.org 465  ",
+        "False True 30",
+    ]
+    default = _probe(
+        {"DAILYPAPERS_DATA_DIR": str(tmp_path)},
+        "from django.conf import settings as s; print(s.EMAIL_BACKEND)",
+    )
+    assert default.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_bad_urls_are_named_without_their_secrets(tmp_path: Path):
+    env = {"DAILYPAPERS_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 60}
+    probe = "import django; django.setup()"
+    database = _probe({**env, "DATABASE_URL": "mongodb://reader:hunter2@db/papers"}, probe)
+    assert database.returncode != 0
+    assert "DATABASE_URL is not a database URL: Scheme 'mongodb://' is unknown" in database.stderr
+    assert "hunter2" not in database.stderr
+    scheme = _probe({**env, "EMAIL_URL": "smtp+tls://mailer:hunter2@mail.example.org"}, probe)
+    assert scheme.returncode != 0
+    assert "EMAIL_URL must start with one of smtp://, submission://" in scheme.stderr
+    assert "not 'smtp+tls'" in scheme.stderr and "hunter2" not in scheme.stderr
+    port = _probe({**env, "EMAIL_URL": "smtp://mail.example.org:twenty-five"}, probe)
+    assert port.returncode != 0
+    assert "EMAIL_URL is not a mail URL" in port.stderr
+
+
 HTTPS_ENV = {
     "SITE_URL": "https://papers.example.org",
     "ALLOWED_HOSTS": "papers.example.org",

@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import logging
 import os
-import signal
-import subprocess
 import sys
 import threading
-import time
 from argparse import ArgumentParser, BooleanOptionalAction
 from typing import Any
 
@@ -16,8 +12,7 @@ from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
 from dailypapers.core.forking import check_after_fork, close_before_fork
-
-log = logging.getLogger("dailypapers.serve")
+from dailypapers.core.supervisor import Child, supervised
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -59,9 +54,6 @@ def _post_fork(server: Any, worker: Any) -> None:
     check_after_fork()
 
 
-STOPPED = {0, -signal.SIGTERM, -signal.SIGINT}
-
-
 def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
     """The web server's settings. One thread a process (the default): gunicorn's sync
     workers, each taking one request at a time off the shared socket, so the load spreads
@@ -86,61 +78,13 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
     }
 
 
-class JobWorker:
-    """A background verb (the job worker, the scheduler) as a child process, restarted if it
-    dies."""
-
-    def __init__(self, verb: str = "worker") -> None:
-        self.verb = verb
-        self.label = "background jobs" if verb == "worker" else verb
-        self.process: subprocess.Popen[bytes] | None = None
-        self.stopping = threading.Event()
-        self.owner = os.getpid()
-        self.thread = threading.Thread(target=self._supervise, name=f"job-{verb}", daemon=True)
-
-    def start(self) -> None:
-        """Start the process now, from the calling thread, then supervise it in another.
-
-        Called before gunicorn forks its web processes: a Popen running in another thread
-        while the server forks can hand its error pipe to a web process (fork without exec)
-        and then wait for that web process to exit."""
-        self._spawn()
-        self.thread.start()
-
-    def _spawn(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", self.verb])
-        log.info("%s: %s started (pid %s)", self.label, self.verb, self.process.pid)
-
-    def _supervise(self) -> None:
-        delay = 1.0
-        while not self.stopping.is_set():
-            if self.process is None or self.process.poll() is not None:
-                self._spawn()
-            assert self.process is not None
-            started = time.monotonic()
-            code = self.process.wait()
-            if self.stopping.is_set() or code in STOPPED:
-                # It stopped on a signal, cleanly (0) or before it could handle it: Ctrl-C or
-                # SIGTERM reach the whole process group, so the server is shutting down too.
-                return
-            delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60)
-            log.warning(
-                "%s: %s exited with %s; restarting in %.0f s", self.label, self.verb, code, delay
-            )
-            self.stopping.wait(delay)
-
-    def stop(self) -> None:
-        if os.getpid() != self.owner:
-            # A web process, forked from the server with a copy of this object, is exiting
-            # through the server's clean-up: the job processes are not its to stop.
-            return
-        self.stopping.set()
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+def background_children() -> list[Child]:
+    """Embedded mode's background roles, run beside the web server: the job worker and the
+    scheduler, each the same verb an operator runs on its own in production."""
+    return [
+        Child("background jobs: worker", [sys.executable, "-m", "dailypapers.cli", "worker"]),
+        Child("scheduler", [sys.executable, "-m", "dailypapers.cli", "scheduler"]),
+    ]
 
 
 class Command(BaseCommand):
@@ -182,18 +126,13 @@ class Command(BaseCommand):
         from dailypapers.sources.schedule import start_first_fill
 
         start_first_fill()  # an empty catalogue fills itself in the background
-        workers = [JobWorker("worker"), JobWorker("scheduler")] if options["jobs"] else []
-        for worker in workers:
-            worker.start()
+        children = background_children() if options["jobs"] else []
         url = f"http://{options['host']}:{options['port']}"
-        self.stdout.write(f"Serving on {url} (Ctrl-C stops)")
-        self.stdout.flush()
-        try:
+        with supervised(children):
+            self.stdout.write(f"Serving on {url} (Ctrl-C stops)")
+            self.stdout.flush()
             _Gunicorn(
                 gunicorn_options(
                     options["host"], options["port"], options["workers"], options["threads"]
                 )
             ).run()
-        finally:
-            for worker in workers:
-                worker.stop()
