@@ -84,9 +84,19 @@ def env_database_url(name: str, *, conn_max_age: int) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{name} is not a database URL: {error}") from None
 
 
+OLD_MAIL_SCHEMES = {"consolemail": "console", "smtp+tls": "submission", "smtp+ssl": "smtp"}
+"""The schemes earlier versions read (django-environ's), still taken so a working
+installation keeps working after an upgrade."""
+
+
 def env_email_url(name: str, default: str) -> dict[str, Any]:
     """Django's EMAIL_* settings from a URL such as ``submission://user:password@host``."""
     value = env_str(name, default)
+    scheme, sep, rest = value.partition("://")
+    if sep and scheme in OLD_MAIL_SCHEMES:
+        value = f"{OLD_MAIL_SCHEMES[scheme]}://{rest}"
+        if scheme == "smtp+ssl":
+            value += ("&" if "?" in rest else "?") + "ssl=true"
     try:
         config: dict[str, Any] = dj_email_url.parse(value)
     except ValueError as error:  # a port or timeout that is not a number

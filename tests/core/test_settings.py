@@ -112,6 +112,16 @@ def test_database_and_mail_urls_become_django_settings(tmp_path: Path):
         "django.core.mail.backends.smtp.EmailBackend mail.example.org 465  ",
         "False True 30",
     ]
+    # the spellings earlier versions read keep working after an upgrade
+    old_ssl = _probe({**env, "EMAIL_URL": "smtp+ssl://mail.example.org:465"}, URLS_PROBE)
+    assert old_ssl.stdout.splitlines()[2:] == tls.stdout.splitlines()[2:]
+    old_tls = _probe({**env, "EMAIL_URL": "smtp+tls://mailer:s3cret@mail.example.org"}, URLS_PROBE)
+    assert old_tls.stdout.splitlines()[2:] == probe.stdout.splitlines()[2:]
+    old_console = _probe(
+        {**env, "EMAIL_URL": "consolemail://"},
+        "from django.conf import settings as s; print(s.EMAIL_BACKEND)",
+    )
+    assert old_console.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
     default = _probe(
         {"DAILYPAPERS_DATA_DIR": str(tmp_path)},
         "from django.conf import settings as s; print(s.EMAIL_BACKEND)",
@@ -126,10 +136,10 @@ def test_bad_urls_are_named_without_their_secrets(tmp_path: Path):
     assert database.returncode != 0
     assert "DATABASE_URL is not a database URL: Scheme 'mongodb://' is unknown" in database.stderr
     assert "hunter2" not in database.stderr
-    scheme = _probe({**env, "EMAIL_URL": "smtp+tls://mailer:hunter2@mail.example.org"}, probe)
+    scheme = _probe({**env, "EMAIL_URL": "imap://mailer:hunter2@mail.example.org"}, probe)
     assert scheme.returncode != 0
     assert "EMAIL_URL must start with one of smtp://, submission://" in scheme.stderr
-    assert "not 'smtp+tls'" in scheme.stderr and "hunter2" not in scheme.stderr
+    assert "not 'imap'" in scheme.stderr and "hunter2" not in scheme.stderr
     port = _probe({**env, "EMAIL_URL": "smtp://mail.example.org:twenty-five"}, probe)
     assert port.returncode != 0
     assert "EMAIL_URL is not a mail URL" in port.stderr
