@@ -4,12 +4,13 @@
 
 Queries: ``--n`` phrases of 1-5 words from real titles (as ``bench/search_speed.py`` makes
 them). Encoders: the reference (``SentenceTransformer.encode`` in float32, one text a call),
-the hand-written ``_QueryModel`` that ``embed_query`` uses (bfloat16 where the CPU has bf16
-instructions), ONNX Runtime on the fused graph of ``papersearch.query_encoder``, and on the
-unfused export (ONNX Runtime's own graph optimizations only). For each thread count (0: the
-framework's default, one a core), each query is embedded by every encoder in turn, in an
-order that rotates from query to query, so that the machine's other load falls on all of
-them alike. Prints median and p95 in ms and the reference's median over each encoder's
+ONNX Runtime on the fused graph that ``embed_query`` uses (``papersearch.query_encoder``),
+and on the unfused export (ONNX Runtime's own graph optimizations only). The hand-written
+torch encoder that ``embed_query`` used before is in this bench as it was first committed
+(``git log bench/query_encoder.py``); docs/search.md has its figures. For each thread count
+(0: the framework's default, one a core), each query is embedded by every encoder in turn,
+in an order that rotates from query to query, so that the machine's other load falls on all
+of them alike. Prints median and p95 in ms and the reference's median over each encoder's
 (higher: faster), the cosine to the reference on the queries and on 200 real titles, then
 how far each encoder lets another Python thread run beside it (``bench/search_threads.py``'s
 measure), and what the graph costs to make (export) and to open from the cache.
@@ -35,7 +36,7 @@ from bench.corpus import snapshot_papers
 from bench.search_speed import make_queries
 from bench.search_threads import measure
 from papersearch import query_encoder
-from papersearch.embed import _QueryModel, bf16_supported, load_model, model_path, plain_encode
+from papersearch.embed import bf16_supported, load_model, model_path, plain_encode
 
 Encoder = Callable[[str], np.ndarray]
 WARM_UP = 20
@@ -99,8 +100,7 @@ def main() -> None:
         ort_threads = threads or cores
         encoders: dict[str, Encoder] = {
             "reference: SentenceTransformer fp32": lambda q: plain_encode(model, [q])[0],
-            "hand-written _QueryModel": _QueryModel(model, bf16_supported()),
-            "onnxruntime, fused graph": query_encoder.QueryEncoder(
+            "onnxruntime, fused graph (used)": query_encoder.QueryEncoder(
                 graphs["fused"], model_dir, ort_threads
             ),
             "onnxruntime, unfused graph": query_encoder.QueryEncoder(
@@ -127,8 +127,9 @@ def main() -> None:
     print("\nbeside a thread counting in pure Python (1 thread each):")
     for name, encoder in {
         "reference: SentenceTransformer fp32": lambda q: plain_encode(model, [q])[0],
-        "hand-written _QueryModel": _QueryModel(model, bf16_supported()),
-        "onnxruntime, fused graph": query_encoder.QueryEncoder(graphs["fused"], model_dir, 1),
+        "onnxruntime, fused graph (used)": query_encoder.QueryEncoder(
+            graphs["fused"], model_dir, 1
+        ),
     }.items():
         alone, beside, share = measure(lambda i, e=encoder: e(queries[i % len(queries)]))
         print(

@@ -14,6 +14,7 @@ module carries its own copy of the C++ standard library); imported first, both w
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -57,7 +58,7 @@ class QueryEncoder:
 
     def __init__(self, graph: Path | bytes, model_dir: Path, threads: int | None = None) -> None:
         """``threads``: ONNX Runtime's threads for one query; None: ``OMP_NUM_THREADS`` where
-        it is set (as torch reads it), else one."""
+        it is set (as torch reads it; a web process sets 1), else one a core."""
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = _threads(threads)
@@ -93,12 +94,13 @@ class QueryEncoder:
 
 
 def _threads(threads: int | None) -> int:
+    """The thread count for ONNX Runtime, 0 being its default (one a core)."""
     if threads is not None:
         return threads
     try:
-        return max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
+        return max(0, int(os.environ.get("OMP_NUM_THREADS", "0")))
     except ValueError:
-        return 1
+        return 0
 
 
 def cache_key(model_dir: Path) -> str:
@@ -193,41 +195,71 @@ def open_encoder(
     """The query encoder from the graph cached in ``cache_dir``, exported first where there is
     none (or it no longer agrees); ``reference`` embeds texts with the float32 model.
 
-    Raises ``EncoderDisagrees`` if a freshly exported graph is not within ``AGREEMENT`` of the
-    reference. Where ``cache_dir`` is None or cannot be written, the graph stays in memory.
+    Of several processes starting at once (a server's web processes), one exports while the
+    others wait for its file. Raises ``EncoderDisagrees`` if a freshly exported graph is not
+    within ``AGREEMENT`` of the reference. Where ``cache_dir`` is None or cannot be written,
+    the graph stays in memory.
     """
-    path = cache_dir / cache_key(model_dir) if cache_dir is not None else None
-    if path is not None and path.exists():
+    if cache_dir is None:
+        return _export_checked(model_dir, reference, threads)[0]
+    path = cache_dir / cache_key(model_dir)
+    encoder = _open_cached(path, model_dir, threads)
+    if encoder is not None:
+        return encoder
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        lock = (cache_dir / ".export.lock").open("a")
+    except OSError as exc:
+        logger.warning("query encoder not cached in %s: %s", cache_dir, exc)
+        return _export_checked(model_dir, reference, threads)[0]
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        encoder = _open_cached(path, model_dir, threads)  # made by another process meanwhile
+        if encoder is not None:
+            return encoder
+        encoder, graph = _export_checked(model_dir, reference, threads)
         try:
-            encoder = QueryEncoder(path, model_dir, threads)
-            probes = encoder.stored_probes()
-            if probes is not None and encoder.agreement(PROBES, probes) >= AGREEMENT:
-                return encoder
-            logger.warning("cached query encoder %s disagrees; exporting it again", path)
-        except Exception:  # a damaged file: export it again
-            logger.warning("cached query encoder %s unreadable; exporting it again", path)
+            _write_atomically(path, graph)
+        except OSError as exc:
+            logger.warning("query encoder not cached in %s: %s", cache_dir, exc)
+    return encoder
+
+
+def _open_cached(path: Path, model_dir: Path, threads: int | None) -> QueryEncoder | None:
+    """The encoder of the cached graph; None where there is none, or it is damaged or does
+    not give the vectors it was checked with."""
+    if not path.exists():
+        return None
+    try:
+        encoder = QueryEncoder(path, model_dir, threads)
+        probes = encoder.stored_probes()
+        if probes is not None and encoder.agreement(PROBES, probes) >= AGREEMENT:
+            return encoder
+        logger.warning("cached query encoder %s disagrees; exporting it again", path)
+    except Exception:  # a damaged file: export it again
+        logger.warning("cached query encoder %s unreadable; exporting it again", path)
+    return None
+
+
+def _export_checked(
+    model_dir: Path, reference: Callable[[Sequence[str]], FloatArray], threads: int | None
+) -> tuple[QueryEncoder, bytes]:
     probes = reference(list(PROBES))
     graph = export(model_dir, probes)
     encoder = QueryEncoder(graph, model_dir, threads)
     agreement = encoder.agreement(PROBES, probes)
     if agreement < AGREEMENT:
         raise EncoderDisagrees(f"exported query encoder disagrees (cosine {agreement:.5f})")
-    if path is not None:
-        try:
-            _write_atomically(path, graph)
-        except OSError as exc:
-            logger.warning("query encoder not cached in %s: %s", path.parent, exc)
-    return encoder
+    return encoder, graph
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a reader finds the whole file or none (several
-    processes may export at once; the last rename wins, with the same content)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` so that a reader finds the whole file or none."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        Path(tmp).chmod(0o644)  # readable by the server's other users, as a plain file is
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

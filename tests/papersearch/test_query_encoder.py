@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +18,7 @@ from papersearch.embed import load_model, model_path, plain_encode
 from papersearch.query_encoder import (
     AGREEMENT,
     MAX_SEQ_LENGTH,
+    EncoderDisagrees,
     QueryEncoder,
     cache_key,
     open_encoder,
@@ -127,6 +132,45 @@ def test_a_damaged_cached_graph_is_exported_again(reference_model, tmp_path) -> 
     assert float(encoder("graph neural networks") @ reference(["graph neural networks"])[0]) >= (
         AGREEMENT
     )
+
+
+def test_a_graph_that_disagrees_is_not_kept(reference_model, tmp_path) -> None:
+    """A graph is checked against the reference when it is made; here the reference answers
+    with the vectors of other texts, so the check fails, and nothing is cached."""
+
+    def other_texts(texts):
+        return plain_encode(reference_model, [t + " and dark matter halos" for t in texts])
+
+    with pytest.raises(EncoderDisagrees, match="disagrees"):
+        open_encoder(model_path(), tmp_path, other_texts)
+    assert not list(tmp_path.glob("*.onnx*"))
+
+
+def test_a_process_waits_for_the_graph_another_is_exporting(
+    encoder, query_encoder_cache, tmp_path
+) -> None:
+    """While another process holds the export lock, the encoder waits, then opens the file
+    that one wrote instead of exporting its own."""
+    name = cache_key(model_path())
+    asked: list[str] = []
+    opened: list[QueryEncoder] = []
+
+    def reference(texts):
+        asked.extend(texts)
+        raise AssertionError("should have waited for the other export")
+
+    with (tmp_path / ".export.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        waiting = threading.Thread(
+            target=lambda: opened.append(open_encoder(model_path(), tmp_path, reference))
+        )
+        waiting.start()
+        time.sleep(0.5)
+        assert waiting.is_alive()  # blocked on the lock
+        shutil.copyfile(query_encoder_cache / name, tmp_path / name)
+    waiting.join(timeout=60)
+    assert not asked
+    assert np.array_equal(opened[0]("surface codes"), encoder("surface codes"))
 
 
 def test_works_when_the_index_is_imported_first(encoder, query_encoder_cache) -> None:
