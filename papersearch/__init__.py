@@ -5,6 +5,9 @@ index.add([Document(id="2501.00001", title="...", abstract="...")])
 results = index.search('"diffusion model" -video cat:cs.CV', Filters(has_code=True))
 """
 
+# onnxruntime before usearch (papersearch.index), whichever module a program imports: see
+# papersearch.query_encoder.
+from papersearch import query_encoder as query_encoder
 from papersearch.embed import Embedder, MiniLMEmbedder
 from papersearch.index import IndexConfig, SearchIndex
 from papersearch.types import Document, Filters, Hit, Mode, SearchResults, Snippet, Sort, Stats

@@ -100,3 +100,10 @@ def small_index(index_path: Path, embedder: WordEmbedder) -> SearchIndex:
     index.add(corpus(500))
     index.add(corpus(600)[500:])
     return index
+
+
+@pytest.fixture(scope="session")
+def query_encoder_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the query encoder's exported graph, shared by the tests that use the
+    real model (so it is exported once a run)."""
+    return tmp_path_factory.mktemp("query-encoder")

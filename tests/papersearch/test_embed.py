@@ -14,8 +14,8 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
+def embedder(query_encoder_cache) -> MiniLMEmbedder:
+    return MiniLMEmbedder(cache_dir=query_encoder_cache)
 
 
 def test_fast_path_agrees_with_plain_encode(embedder) -> None:
@@ -32,9 +32,9 @@ def test_query_vector_finds_its_topic(embedder) -> None:
     assert int(np.argmax(docs @ query)) == 0
 
 
-def test_query_path_is_the_packed_model_and_agrees_with_plain_encode(embedder) -> None:
+def test_query_path_is_the_query_encoder_and_agrees_with_plain_encode(embedder) -> None:
     queries = ["memory-efficient optimizers", "x", "reward model overoptimization " * 80]
     vectors = np.stack([embedder.embed_query(q) for q in queries])
-    assert embedder._query_model is not None  # the fast path was made and passed its check
+    assert embedder._query_model is not None  # the encoder was made and passed its check
     plain = plain_encode(embedder.model, queries)
-    assert (vectors * plain).sum(axis=1).min() >= 0.999
+    assert (vectors * plain).sum(axis=1).min() >= 0.9999
