@@ -336,6 +336,9 @@ class SearchIndex:
     def delete(self, ids: Iterable[str]) -> int:
         """Remove papers; returns how many were indexed."""
         wanted = list(ids)
+        self.refresh()
+        if not (self.generation.rows_of(wanted) >= 0).any():
+            return 0  # nothing to retire: no writer (and no lexical writer) is opened
         with self._writing() as writer:
             rows = [int(r) for r in self.generation.rows_of(wanted) if r >= 0]
             if rows:
