@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "dailypapers.community",
     "dailypapers.digests",
     "dailypapers.accounts",
+    "dailypapers.library",
     "allauth",
     "allauth.account",
     "dailypapers.search",
