@@ -10,6 +10,7 @@ results = index.search('"diffusion model" -video cat:cs.CV', Filters(has_code=Tr
 from papersearch import query_encoder as query_encoder
 from papersearch.embed import Embedder, MiniLMEmbedder
 from papersearch.index import IndexConfig, SearchIndex
+from papersearch.profiles import Pick, Profile, RecommendConfig, build_profiles
 from papersearch.types import Document, Filters, Hit, Mode, SearchResults, Snippet, Sort, Stats
 
 __all__ = [
@@ -20,9 +21,13 @@ __all__ = [
     "IndexConfig",
     "MiniLMEmbedder",
     "Mode",
+    "Pick",
+    "Profile",
+    "RecommendConfig",
     "SearchIndex",
     "SearchResults",
     "Snippet",
     "Sort",
     "Stats",
+    "build_profiles",
 ]

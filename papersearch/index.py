@@ -19,10 +19,12 @@ import numpy as np
 import numpy.typing as npt
 
 from papersearch import ranking, storage
-from papersearch.dense import normalise
+from papersearch.dense import normalise, top_k
 from papersearch.embed import DIM, MODEL_NAME, Embedder, text_hashes
 from papersearch.generation import Generation
 from papersearch.manifest import ID_BYTES, Manifest
+from papersearch.profiles import Pick, Profile, RecommendConfig, balanced_order
+from papersearch.profiles import score as score_candidates
 from papersearch.query import ParsedQuery, parse
 from papersearch.ranking import order_by
 from papersearch.types import (
@@ -40,6 +42,8 @@ from papersearch.types import (
 from papersearch.writer import Writer, vectors_for
 
 ProgressCallback = Callable[[str, int, int], None]
+SCORE_CHUNK = 16_384  # candidates scored against the library at a time
+BALANCE_POOL = 4  # the best k * this many candidates are shared out among the profiles
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,7 @@ class SearchIndex:
         gen: Generation, parsed: ParsedQuery, filters: Filters, want: int
     ) -> tuple[RowArray, FloatArray, int]:
         """Every paper that passes the filters, newest first."""
-        mask = gen.columns.mask(filters, parsed.categories)
+        mask = ranking.allowed_rows(gen, filters, parsed.categories)
         rows = np.flatnonzero(mask) if mask is not None else np.arange(gen.columns.rows)
         key = gen.columns.date[rows]
         total = len(rows)
@@ -229,8 +233,8 @@ class SearchIndex:
             raise KeyError(paper_id)
         if not gen.columns.embedded[row]:
             return []  # added keyword-first: no vector yet
-        mask = gen.columns.mask(filters or Filters(), dense=True)
-        mask = gen.columns.alive.copy() if mask is None else mask
+        mask = ranking.allowed_rows(gen, filters or Filters(), dense=True)
+        mask = gen.columns.alive & gen.columns.embedded if mask is None else mask
         mask[row] = False
         rows, scores = gen.dense.search(
             np.asarray(gen.vectors[row], dtype=np.float32), k, allowed=mask
@@ -239,6 +243,101 @@ class SearchIndex:
             Hit(id=pid, score=float(s))
             for pid, s in zip(gen.id_of(rows.tolist()), scores.tolist(), strict=True)
         ]
+
+    def vectors_of(self, ids: Sequence[str]) -> tuple[list[str], FloatArray]:
+        """The stored unit vectors of those of ``ids`` the index holds with a vector (the
+        found ids in the order given, and one row each): what reader profiles are made of."""
+        gen = self.generation
+        rows = gen.rows_of(list(ids))
+        keep = rows >= 0
+        keep[keep] = gen.columns.embedded[rows[keep]]
+        found = [pid for pid, k in zip(ids, keep.tolist(), strict=True) if k]
+        picked = rows[keep]
+        if not len(picked):
+            return [], np.zeros((0, gen.manifest.dim), dtype=np.float32)
+        order = np.argsort(picked, kind="stable")  # read the file in order
+        vectors = np.empty((len(picked), gen.manifest.dim), dtype=np.float32)
+        vectors[order] = np.asarray(gen.vectors[picked[order]], dtype=np.float32)
+        return found, vectors
+
+    def recommend(
+        self,
+        profiles: Sequence[Profile],
+        *,
+        negatives: Sequence[str] = (),
+        filters: Filters | None = None,
+        k: int = 50,
+        config: RecommendConfig | None = None,
+    ) -> list[Pick]:
+        """The ``k`` papers that best fit a reader's ``profiles`` among those that pass
+        ``filters`` (dates, categories, ``exclude``: what they have seen or dismissed),
+        leaving out the profiles' own papers and scoring down papers near ``negatives``
+        (papers they were not interested in). See ``papersearch.profiles``."""
+        config = config or RecommendConfig()
+        gen = self.generation
+        profiles = [p for p in profiles if p.members]
+        if not profiles or k <= 0:
+            return []
+        members: list[str] = []
+        weights: list[float] = []
+        owner: list[int] = []
+        for j, p in enumerate(profiles):
+            member_weights = p.member_weights or (1.0,) * len(p.members)
+            members += p.members
+            weights += member_weights
+            owner += [j] * len(p.members)
+        found, library = self.vectors_of(members)
+        if not found:
+            return []
+        position = {pid: i for i, pid in enumerate(members)}
+        index_of = np.asarray([position[pid] for pid in found], dtype=np.int64)
+        library_weights = np.asarray(weights, dtype=np.float32)[index_of]
+        wanted = filters or Filters()
+        mask = ranking.allowed_rows(gen, wanted, dense=True)
+        mask = (gen.columns.alive & gen.columns.embedded) if mask is None else mask
+        own = gen.rows_of(found)
+        mask[own[own >= 0]] = False
+        allowed = np.flatnonzero(mask).astype(np.int64)
+        if len(allowed) > config.exact_rows:
+            found_rows = [
+                gen.dense.search(p.vector, config.per_profile, allowed=mask)[0] for p in profiles
+            ]
+            allowed = np.unique(np.concatenate(found_rows))
+        if not len(allowed):
+            return []
+        _, negative = self.vectors_of(list(negatives))
+        scores = np.empty(len(allowed), dtype=np.float32)
+        like = np.empty(len(allowed), dtype=np.int64)
+        for lo in range(0, len(allowed), SCORE_CHUNK):
+            chunk = allowed[lo : lo + SCORE_CHUNK]
+            vectors = np.asarray(gen.vectors[chunk], dtype=np.float32)
+            scores[lo : lo + len(chunk)], like[lo : lo + len(chunk)] = score_candidates(
+                vectors, library, library_weights, negative, config
+            )
+        pool = k * BALANCE_POOL if config.balance and len(profiles) > 1 else k
+        positions, best = top_k(np.arange(len(allowed), dtype=np.int64), scores, pool)
+        if pool > k:
+            shares = np.asarray([p.weight for p in profiles], dtype=np.float32)
+            order = balanced_order(
+                best, np.asarray(owner, np.int64)[index_of[like[positions]]], shares
+            )
+            positions, best = positions[order[:k]], best[order[:k]]
+        rows, liked = allowed[positions], like[positions]
+        picked = np.asarray(gen.vectors[rows], dtype=np.float32)
+        near = np.einsum("ij,ij->i", picked, library[liked])
+        picks = [
+            Pick(
+                id=pid,
+                score=float(s),
+                profile=owner[int(index_of[lib])],
+                like=found[lib],
+                similarity=float(sim),
+            )
+            for pid, s, lib, sim in zip(
+                gen.id_of(rows.tolist()), best.tolist(), liked.tolist(), near.tolist(), strict=True
+            )
+        ]
+        return picks
 
     def stats(self) -> Stats:
         gen = self.generation

@@ -212,6 +212,18 @@ class LexicalIndex:
                 best = max(best, int(searcher.doc_freq("text", token)))
         return best
 
+    def without_rows(self, query: tantivy.Query, rows: Sequence[int]) -> tantivy.Query:
+        """``query`` less the documents of ``rows`` (papers a reader chose not to see)."""
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, query),
+                (
+                    tantivy.Occur.MustNot,
+                    tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows]),
+                ),
+            ]
+        )
+
     def matching_rows(self, query: tantivy.Query, rows: Sequence[int]) -> set[int]:
         """Which of ``rows`` match ``query``."""
         if len(rows) == 0:

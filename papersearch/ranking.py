@@ -8,7 +8,7 @@ for a moment after a crash) are dropped, and asked for in advance so a page stay
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from papersearch.fusion import fuse, pin_rows
 from papersearch.query import ParsedQuery
-from papersearch.types import Filters, FloatArray, RowArray
+from papersearch.types import Filters, FloatArray, Mask, RowArray
 
 if TYPE_CHECKING:
     from papersearch.generation import Generation
@@ -34,6 +34,27 @@ def order_by(rows: RowArray, scores: FloatArray, key: npt.NDArray[np.generic]) -
     return rows[order], scores[order]
 
 
+def excluded_rows(gen: Generation, filters: Filters) -> RowArray:
+    """The live rows of the papers ``filters`` excludes."""
+    if not filters.exclude:
+        return np.zeros(0, dtype=np.int64)
+    rows = gen.rows_of(sorted(filters.exclude))
+    return rows[rows >= 0]
+
+
+def allowed_rows(
+    gen: Generation, filters: Filters, categories: Sequence[str] = (), *, dense: bool = False
+) -> Mask | None:
+    """The rows that pass the filters, exclusions included; ``None`` when that is every row."""
+    mask = gen.columns.mask(filters, categories, dense=dense)
+    excluded = excluded_rows(gen, filters)
+    if len(excluded):
+        if mask is None:  # pragma: no cover - a non-empty exclusion always yields a mask
+            mask = gen.columns.alive.copy()
+        mask[excluded] = False
+    return mask
+
+
 def lexical(
     gen: Generation, parsed: ParsedQuery, filters: Filters, k: int, *, count: bool = True
 ) -> tuple[Ranked, int]:
@@ -41,6 +62,9 @@ def lexical(
     alive = gen.columns.alive
     stale = max(gen.lexical.num_docs() - gen.columns.live, 0)
     query = gen.lexical.build_query(parsed, filters)
+    excluded = excluded_rows(gen, filters)
+    if len(excluded):
+        query = gen.lexical.without_rows(query, excluded.tolist())
     rows, scores, matches = gen.lexical.search(query, k + stale, count=count)
     valid = rows < len(alive)
     valid[valid] = alive[rows[valid]]
@@ -52,7 +76,7 @@ def dense(
 ) -> Ranked:
     """The ``k`` rows nearest to ``vector`` that pass the filters and the query's required
     phrases, exclusions and authors."""
-    mask = gen.columns.mask(filters, parsed.categories, dense=True)
+    mask = allowed_rows(gen, filters, parsed.categories, dense=True)
     check = None
     if parsed.has_constraints:
         constraint = gen.lexical.build_query(parsed, Filters(), score=False)

@@ -63,13 +63,15 @@ class Filters:
     """Restrictions applied inside the search, before a page is cut.
 
     ``categories`` matches a paper that has any of them; a bare group such as ``"cs"``
-    matches every ``cs.*`` category. Dates are inclusive.
+    matches every ``cs.*`` category. Dates are inclusive. ``exclude`` names papers left out
+    (a reader's read, saved or dismissed papers).
     """
 
     categories: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     has_code: bool | None = None
+    exclude: frozenset[str] = frozenset()
 
     def is_empty(self) -> bool:
         return (
@@ -77,6 +79,7 @@ class Filters:
             and self.date_from is None
             and self.date_to is None
             and self.has_code is None
+            and not self.exclude
         )
 
 

@@ -1,0 +1,183 @@
+"""Reader profiles and personal picks: the search core's side of "For you".
+
+A reader's library spans several interests, so it is not collapsed into one mean vector.
+``build_profiles`` clusters the library's unit vectors (spherical k-means, seeded, so the same
+library gives the same profiles) into a few weighted profiles, each remembering its members.
+``recommend`` then finds new papers for all profiles at once, in two steps:
+
+1. **Candidates**: the rows that pass the filters (dates, categories) and are not excluded
+   (seen, saved, dismissed). When they are few (a week of papers) every one is scored against
+   every profile in one matrix product; when they are many, each profile asks the dense index
+   for its nearest allowed rows.
+2. **Scores**: each candidate is compared with the library's papers themselves (not only the
+   centroids): its score is the weighted mean of its ``top_m`` best similarities to library
+   papers, less a penalty for nearness to papers the reader dismissed. The best library paper
+   is the pick's explanation ("like <paper>").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from papersearch.dense import normalise
+from papersearch.types import FloatArray, RowArray
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One interest: a unit vector, its weight (the share of the library's weight it holds)
+    and the library papers it was made from (ids, with their weights)."""
+
+    vector: FloatArray
+    weight: float
+    members: tuple[str, ...]
+    member_weights: tuple[float, ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class RecommendConfig:
+    """Knobs of ``recommend``; the defaults are the measured choices (docs/search.md,
+    bench/foryou_quality.py)."""
+
+    per_profile: int = 200  # candidates each profile brings when they are too many to scan
+    exact_rows: int = 100_000  # up to this many allowed rows, every one is scored
+    top_m: int = 3  # a candidate's score: the mean of its best similarities to library papers
+    negative_weight: float = 0.5  # how much nearness to a dismissed paper costs
+    negative_floor: float = 0.3  # similarities to dismissed papers below this cost nothing
+    balance: bool = True  # share the list among the profiles by their weight
+
+
+def balanced_order(scores: FloatArray, profile: RowArray, weights: FloatArray) -> RowArray:
+    """An order of picks (given best first) in which each profile holds a share of every
+    prefix of the list about its weight: a pick's key is its rank within its profile over
+    the profile's weight, the score breaking ties. One strong interest then does not push
+    the reader's other interests off the page."""
+    rank_in_profile = np.zeros(len(scores), dtype=np.float64)
+    seen: dict[int, int] = {}
+    for i, j in enumerate(profile.tolist()):
+        rank_in_profile[i] = seen.get(j, 0)
+        seen[j] = seen.get(j, 0) + 1
+    share = np.maximum(weights[profile].astype(np.float64), 1e-6)
+    key = (rank_in_profile + 1.0) / share
+    order: RowArray = np.lexsort((-scores.astype(np.float64), key)).astype(np.int64)
+    return order
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A recommended paper: its score, the profile that found it and the library paper it is
+    most like (with their similarity)."""
+
+    id: str
+    score: float
+    profile: int
+    like: str
+    similarity: float
+
+
+def profile_count(papers: int, most: int) -> int:
+    """How many profiles a library of ``papers`` papers gets: about sqrt(papers / 2), at
+    least one, at most ``most``."""
+    if papers <= 0:
+        return 0
+    return int(max(1, min(most, round((papers / 2) ** 0.5))))
+
+
+def build_profiles(
+    ids: Sequence[str],
+    vectors: FloatArray,
+    weights: Sequence[float] | None = None,
+    *,
+    most: int = 12,
+    label: str = "",
+    iterations: int = 12,
+    seed: int = 0,
+) -> list[Profile]:
+    """Cluster a library's vectors (one row per id) into weighted interest profiles.
+
+    ``weights`` say how much each paper counts (a "more like this" more than an imported
+    one); zero or negative weights are left out. The result is ordered by weight.
+    """
+    if len(ids) != len(vectors):
+        raise ValueError("one vector per id")
+    w = np.ones(len(ids), np.float32) if weights is None else np.asarray(weights, np.float32)
+    keep = np.flatnonzero(w > 0)
+    if not len(keep):
+        return []
+    x = normalise(np.asarray(vectors, dtype=np.float32)[keep])
+    w = w[keep]
+    kept_ids = [ids[i] for i in keep.tolist()]
+    k = profile_count(len(kept_ids), most)
+    centres = _seed_centres(x, w, k, np.random.default_rng(seed))
+    assign = np.zeros(len(x), np.int64)
+    for _ in range(iterations):
+        assign = np.argmax(x @ centres.T, axis=1)
+        moved = np.zeros_like(centres)
+        np.add.at(moved, assign, x * w[:, None])
+        empty = np.linalg.norm(moved, axis=1) == 0
+        moved[empty] = centres[empty]
+        moved = normalise(moved)
+        if np.allclose(moved, centres, atol=1e-5):
+            break
+        centres = moved
+    total = float(w.sum())
+    out: list[Profile] = []
+    for j in range(k):
+        members = np.flatnonzero(assign == j)
+        if not len(members):
+            continue
+        order = members[np.argsort(-(x[members] @ centres[j]), kind="stable")]
+        out.append(
+            Profile(
+                vector=centres[j].astype(np.float32),
+                weight=float(w[members].sum()) / total,
+                members=tuple(kept_ids[i] for i in order.tolist()),
+                member_weights=tuple(float(v) for v in w[order].tolist()),
+                label=label,
+            )
+        )
+    out.sort(key=lambda p: -p.weight)
+    return out
+
+
+def _seed_centres(x: FloatArray, w: FloatArray, k: int, rng: np.random.Generator) -> FloatArray:
+    """k-means++ seeding on cosine distance, weighted."""
+    first = int(np.argmax(w))
+    centres = [x[first]]
+    dist = np.maximum(1.0 - x @ x[first], 0.0) * w
+    for _ in range(1, k):
+        total = float(dist.sum())
+        if total <= 0:
+            break
+        pick = int(rng.choice(len(x), p=dist / total))
+        centres.append(x[pick])
+        dist = np.minimum(dist, np.maximum(1.0 - x @ x[pick], 0.0) * w)
+    return np.stack(centres).astype(np.float32)
+
+
+def score(
+    candidate_vectors: FloatArray,
+    library_vectors: FloatArray,
+    library_weights: FloatArray,
+    negative_vectors: FloatArray | None,
+    config: RecommendConfig,
+) -> tuple[FloatArray, RowArray]:
+    """Each candidate's score and the index of the library paper it is most like (weights
+    are relative: the heaviest paper counts fully)."""
+    sims = candidate_vectors @ library_vectors.T  # candidates x library
+    m = min(config.top_m, sims.shape[1])
+    weighted = sims * (library_weights / max(float(library_weights.max()), 1e-9))[None, :]
+    best = np.argmax(weighted, axis=1)
+    if m == 1:
+        scores = weighted[np.arange(len(best)), best]
+    else:
+        part = -np.partition(-weighted, m - 1, axis=1)[:, :m]
+        scores = part.mean(axis=1)
+    if negative_vectors is not None and len(negative_vectors):
+        near = (candidate_vectors @ negative_vectors.T).max(axis=1)
+        scores = scores - config.negative_weight * np.maximum(near - config.negative_floor, 0)
+    return scores.astype(np.float32), best.astype(np.int64)

@@ -1,0 +1,177 @@
+"""Reader profiles and personal picks in the search core (``papersearch.profiles``,
+``SearchIndex.recommend``), and the ``exclude`` filter every ranker honours."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from papersearch import Filters, Profile, RecommendConfig, SearchIndex, build_profiles
+from papersearch.profiles import profile_count
+
+from .conftest import TOPICS
+
+
+def topic_of(paper_id: str) -> str:
+    return TOPICS[int(paper_id.split(".")[1]) % len(TOPICS)]
+
+
+def test_profile_count_grows_slowly_and_is_capped() -> None:
+    assert profile_count(0, 12) == 0
+    assert profile_count(1, 12) == 1
+    assert profile_count(8, 12) == 2
+    assert profile_count(200, 12) == 10
+    assert profile_count(5000, 12) == 12
+
+
+def test_a_library_of_two_interests_gets_two_profiles_not_one_mean(
+    small_index: SearchIndex,
+) -> None:
+    graph = [f"2501.{n:05d}" for n in range(0, 60, 6)]  # graph neural networks
+    quantum = [f"2501.{n:05d}" for n in range(4, 64, 6)]  # quantum error correction
+    ids, vectors = small_index.vectors_of(graph + quantum)
+    profiles = build_profiles(ids, vectors, most=2)
+    assert len(profiles) == 2
+    groups = sorted(sorted({topic_of(m) for m in p.members}) for p in profiles)
+    assert groups == [[TOPICS[0]], [TOPICS[4]]]
+    assert sum(p.weight for p in profiles) == pytest.approx(1.0)
+    for p in profiles:
+        assert np.linalg.norm(p.vector) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_profiles_are_deterministic_and_follow_weights(small_index: SearchIndex) -> None:
+    ids, vectors = small_index.vectors_of([f"2501.{n:05d}" for n in range(0, 120)])
+    first = build_profiles(ids, vectors, most=6)
+    again = build_profiles(ids, vectors, most=6)
+    assert [p.members for p in first] == [p.members for p in again]
+    weights = [3.0 if topic_of(i) == TOPICS[3] else 1.0 for i in ids]
+    heavy = build_profiles(ids, vectors, weights, most=6)
+    assert topic_of(heavy[0].members[0]) == TOPICS[3]  # the heaviest interest comes first
+    # zero weight leaves a paper out
+    none = build_profiles(ids, vectors, [0.0] * len(ids))
+    assert none == []
+
+
+def test_build_profiles_refuses_mismatched_input() -> None:
+    with pytest.raises(ValueError):
+        build_profiles(["a", "b"], np.zeros((3, 384), np.float32))
+
+
+def test_recommend_serves_every_interest_and_explains_each_pick(
+    small_index: SearchIndex,
+) -> None:
+    library = [f"2501.{n:05d}" for n in (0, 6, 12, 18, 4, 10, 16, 22)]  # two topics
+    ids, vectors = small_index.vectors_of(library)
+    profiles = build_profiles(ids, vectors, most=2)
+    picks = small_index.recommend(profiles, k=40)
+    assert len(picks) == 40
+    assert not set(library) & {p.id for p in picks}, "the library's own papers are not picks"
+    topics = {topic_of(p.id) for p in picks}
+    assert topics == {TOPICS[0], TOPICS[4]}
+    for pick in picks:
+        assert pick.like in library
+        assert topic_of(pick.like) == topic_of(pick.id)
+        assert profiles[pick.profile].members.count(pick.like) == 1
+        assert -1.0 <= pick.similarity <= 1.0
+    for j in range(len(profiles)):  # best first within each interest
+        mine = [p.score for p in picks if p.profile == j]
+        assert mine == sorted(mine, reverse=True)
+
+
+def test_recommend_filters_inside_the_search(small_index: SearchIndex) -> None:
+    ids, vectors = small_index.vectors_of([f"2501.{n:05d}" for n in (0, 6, 12)])
+    profiles = build_profiles(ids, vectors)
+    since = dt.date(2025, 6, 1)
+    seen = frozenset(f"2501.{n:05d}" for n in range(18, 600, 6))  # every other graph paper
+    picks = small_index.recommend(profiles, filters=Filters(date_from=since, exclude=seen), k=30)
+    assert picks
+    assert not seen & {p.id for p in picks}
+    # day numbers of the corpus: 2025-01-01 + n % 365
+    for pick in picks:
+        n = int(pick.id.split(".")[1])
+        assert dt.date(2025, 1, 1) + dt.timedelta(days=n % 365) >= since
+
+
+def test_dismissed_papers_pull_their_neighbours_down(small_index: SearchIndex) -> None:
+    library = [f"2501.{n:05d}" for n in (0, 6, 12, 4, 10, 16)]
+    ids, vectors = small_index.vectors_of(library)
+    profiles = build_profiles(ids, vectors, most=2)
+    before = small_index.recommend(profiles, k=20)
+    quantum_before = sum(topic_of(p.id) == TOPICS[4] for p in before[:10])
+    negatives = [f"2501.{n:05d}" for n in (28, 34, 40)]  # more quantum papers: not interested
+    assert quantum_before >= 4, "both interests share the list"
+    after = small_index.recommend(profiles, negatives=negatives, k=20)
+    quantum_after = sum(topic_of(p.id) == TOPICS[4] for p in after[:10])
+    assert quantum_after < quantum_before
+
+
+def test_one_strong_interest_does_not_push_the_others_off_the_page(
+    small_index: SearchIndex,
+) -> None:
+    library = [f"2501.{n:05d}" for n in (0, 6, 12, 4, 10, 16)]
+    ids, vectors = small_index.vectors_of(library)
+    profiles = build_profiles(ids, vectors, most=2)
+    shared = [topic_of(p.id) for p in small_index.recommend(profiles, k=10)]
+    assert shared.count(TOPICS[0]) == shared.count(TOPICS[4]) == 5
+    plain = small_index.recommend(profiles, k=10, config=RecommendConfig(balance=False))
+    assert len({topic_of(p.id) for p in plain}) == 1  # the word embedder favours one topic
+
+
+def test_recommend_over_many_rows_asks_each_profile_for_its_neighbours(
+    small_index: SearchIndex,
+) -> None:
+    """Past ``exact_rows`` allowed rows, candidates come from the dense index per profile:
+    the picks are the same papers as the full scan's, best first."""
+    ids, vectors = small_index.vectors_of([f"2501.{n:05d}" for n in (0, 6, 4, 10)])
+    profiles = build_profiles(ids, vectors, most=2)
+    scan = small_index.recommend(profiles, k=10)
+    graph = small_index.recommend(
+        profiles, k=10, config=RecommendConfig(exact_rows=10, per_profile=60)
+    )
+    assert [p.id for p in graph] == [p.id for p in scan]
+
+
+def test_recommend_with_nothing_to_go_on(small_index: SearchIndex) -> None:
+    assert small_index.recommend([]) == []
+    empty = Profile(vector=np.ones(384, np.float32) / 384**0.5, weight=1.0, members=())
+    assert small_index.recommend([empty]) == []
+    unknown = Profile(vector=np.ones(384, np.float32) / 384**0.5, weight=1.0, members=("x",))
+    assert small_index.recommend([unknown]) == []
+    ids, vectors = small_index.vectors_of(["2501.00000"])
+    profiles = build_profiles(ids, vectors)
+    future = Filters(date_from=dt.date(2030, 1, 1))
+    assert small_index.recommend(profiles, filters=future) == []
+
+
+def test_vectors_of_skips_unknown_ids_and_keeps_order(small_index: SearchIndex) -> None:
+    ids, vectors = small_index.vectors_of(["2501.00007", "nope", "2501.00003"])
+    assert ids == ["2501.00007", "2501.00003"]
+    assert vectors.shape == (2, 384)
+    assert np.allclose(vectors[0], small_index.vector("2501.00007"), atol=1e-3)
+
+
+@pytest.mark.parametrize("mode", ["lexical", "dense", "hybrid"])
+def test_exclude_leaves_papers_out_of_every_ranker(small_index: SearchIndex, mode: str) -> None:
+    query = "diffusion models image synthesis"
+    top = small_index.search(query, mode=mode, limit=10)
+    gone = frozenset(h.id for h in top.hits[:5])
+    again = small_index.search(query, Filters(exclude=gone), mode=mode, limit=10)
+    assert not gone & {h.id for h in again.hits}
+    assert len(again.hits) == 10  # the page stays full
+    if mode == "lexical":
+        assert again.total == top.total - 5
+
+
+def test_exclude_in_browse_and_similar(small_index: SearchIndex) -> None:
+    everything = small_index.search("", limit=5)
+    gone = frozenset(h.id for h in everything.hits[:3])
+    browse = small_index.search("", Filters(exclude=gone), limit=5)
+    assert not gone & {h.id for h in browse.hits}
+    assert browse.total == everything.total - 3
+    near = small_index.similar("2501.00000", k=5)
+    skip = frozenset(h.id for h in near[:2])
+    after = small_index.similar("2501.00000", k=5, filters=Filters(exclude=skip))
+    assert not skip & {h.id for h in after}
+    assert len(after) == 5
