@@ -8,6 +8,7 @@ computed elsewhere, a backfill), and gives the model back after.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -47,7 +48,12 @@ class IndexHolder:
         if self._lent is not None:
             return self._lent
         if self._model is None:
-            self._model = import_string(settings.SEARCH_EMBEDDER)()
+            factory = import_string(settings.SEARCH_EMBEDDER)
+            # The query encoder's exported graph is kept in the data folder, which the
+            # service can write (a service account may have no home for a cache).
+            takes_cache = "cache_dir" in inspect.signature(factory).parameters
+            kwargs = {"cache_dir": settings.DATA_DIR / "models"} if takes_cache else {}
+            self._model = factory(**kwargs)
         return self._model
 
     def index(self) -> SearchIndex:

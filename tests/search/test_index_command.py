@@ -94,3 +94,16 @@ def test_vectors_from_a_backfill_of_the_snapshot(search_settings, write_snapshot
         run("--vectors", str(tmp_path / "nothing"))
     with pytest.raises(CommandError, match="do not go together"):
         run("--vectors", str(tmp_path / "vectors"), "--keywords-only")
+
+
+def test_the_query_encoder_is_kept_in_the_data_folder(settings, tmp_path) -> None:
+    """The site's model keeps its exported query graph under the data folder, which the
+    service can write, not in a home folder a service account may not have."""
+    settings.DATA_DIR = tmp_path
+    settings.SEARCH_EMBEDDER = "papersearch.MiniLMEmbedder"
+    HOLDER.forget()
+    try:
+        embedder = HOLDER.embedder()
+        assert getattr(embedder, "cache_dir", None) == tmp_path / "models"
+    finally:
+        HOLDER.forget()
