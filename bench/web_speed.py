@@ -108,15 +108,16 @@ def load_wrk(port: int, path: str, clients: int, seconds: float) -> dict[str, fl
         ],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    found = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    # "Latency Distribution" lines ("     99%   12.34ms"); absent when no request finished
+    found = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)$", out, re.M)
     return {
         "requests": requests,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50_ms": _ms(found["50"]),
-        "p99_ms": _ms(found["99"]),
+        "p50_ms": _ms(found.get("50", "")),
+        "p99_ms": _ms(found.get("99", "")),
         "errors": (int(non_ok.group(1)) if non_ok else 0)
         + (sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1))) if socket_errors else 0),
     }
