@@ -12,6 +12,7 @@ from functools import cached_property
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 
 from dailypapers.catalog.models import Paper
@@ -155,11 +156,19 @@ def add(collection: Collection, paper: Paper, source: str = CollectionItem.Sourc
                 )
         except IntegrityError:  # added at the same moment by another request
             return False
+        _touch(collection.pk)
     return True
+
+
+def _touch(collection_id: int) -> None:
+    """The collection changed (its papers, their notes or order): its "updated" date."""
+    Collection.objects.filter(pk=collection_id).update(updated_at=timezone.now())
 
 
 def remove(collection: Collection, paper: Paper) -> bool:
     deleted, _ = CollectionItem.objects.filter(collection=collection, paper=paper).delete()
+    if deleted:
+        _touch(collection.pk)
     return deleted > 0
 
 
@@ -186,6 +195,7 @@ def item_of(user: User | AnonymousUser, pk: int) -> CollectionItem:
 def set_note(item: CollectionItem, note: str) -> None:
     item.note = clean_text(note, NOTE_MAX, "note")
     item.save(update_fields=["note"])
+    _touch(item.collection_id)
 
 
 def move(item: CollectionItem, *, up: bool) -> bool:
@@ -205,6 +215,7 @@ def move(item: CollectionItem, *, up: bool) -> bool:
         for position, other in enumerate(ordered):
             other.position = position
         CollectionItem.objects.bulk_update(changed, ["position"])
+        _touch(item.collection_id)
     return True
 
 

@@ -321,6 +321,6 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def remove(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    item.delete()
+    services.remove(item.collection, item.paper)
     messages.success(request, f"Removed “{item.paper.title[:80]}”.")
     return HttpResponseRedirect(_collection_url(item.collection))
