@@ -5,6 +5,7 @@ a collection photographed at 390 and 1440 px and scanned for accessibility."""
 from __future__ import annotations
 
 import json
+import re
 
 import bibtexparser
 import pytest
@@ -60,7 +61,7 @@ def test_save_collect_note_export(live_server, browser, tmp_path):
 
     # hide what I have read: the list says so, and shows it again on request
     page.get_by_label("Hide papers I\u2019ve read").check()
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("button", name="Update", exact=True).click()
     page.wait_for_selector("text=1 paper hidden")
     assert page.locator(f"form[action='/saved/papers/{first.paper.pk}']").count() == 0
     page.get_by_role("button", name="show them").click()
@@ -141,4 +142,35 @@ def test_save_collect_note_export(live_server, browser, tmp_path):
     }.items():
         problems += shoot(browser, url + path_, name, storage_state=reader_state)
     problems += shoot(browser, url + "/c/reader/thesis-chapter-2", "your-papers-public")
+    assert problems == []
+
+
+def test_save_from_search_and_hide_what_is_saved(live_server, browser, add_papers):
+    from dailypapers.catalog.models import Paper
+    from dailypapers.search import keeper
+
+    add_papers(12)
+    keeper.index_pending()
+    reader = make_user("reader")
+    url = live_server.url
+    context, page = _log_in(browser, url, 390)
+    page.goto(f"{url}/search?q=earlier+work")
+    page.wait_for_selector(".search-count")
+    first = page.locator(".search-result").first
+    arxiv_id = first.locator("h2 a").get_attribute("href").removeprefix("/papers/")
+    paper = Paper.objects.get(arxiv_id=arxiv_id)
+    page.evaluate("window.notReloaded = true")
+    first.get_by_role("button", name=re.compile("^Save to your reading list")).click()
+    page.wait_for_selector(f"form[action='/saved/papers/{paper.pk}'] button[aria-pressed='true']")
+    assert page.evaluate("window.notReloaded") is True
+    assert CollectionItem.objects.filter(collection__owner=reader, paper=paper).exists()
+    state = context.storage_state()
+    page.get_by_label("Hide papers I\u2019ve saved").check()
+    page.get_by_role("button", name="Update", exact=True).click()
+    page.wait_for_selector("text=1 paper hidden")
+    assert page.locator(f"a[href='/papers/{arxiv_id}']").count() == 0
+    context.close()
+    problems = shoot(
+        browser, f"{url}/search?q=earlier+work", "your-papers-search", storage_state=state
+    )
     assert problems == []
