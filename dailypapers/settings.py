@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dailypapers.core.context_processors.site",
+                "dailypapers.library.context_processors.library",
             ],
         },
     },

@@ -39,5 +39,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("dailypapers.search.urls")),
+    path("", include("dailypapers.library.urls")),
     path("api/", api.urls),
 ]

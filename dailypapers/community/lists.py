@@ -51,3 +51,14 @@ class Row:
 def rows(entries: list[DailyEntry], user: User | AnonymousUser) -> list[Row]:
     voted = voted_paper_ids(user, (e.paper_id for e in entries))
     return [Row(e, e.paper_id in voted) for e in entries]
+
+
+def without_hidden(
+    entries: list[DailyEntry], hidden: frozenset[int], limit: int | None = None
+) -> tuple[list[DailyEntry], int]:
+    """The entries less the papers the reader hides (read or saved, their choice), at most
+    ``limit`` of them, and how many of those that would have been shown were left out."""
+    shown = [e for e in entries if e.paper_id not in hidden]
+    counted = entries if limit is None else entries[:limit]
+    left_out = sum(1 for e in counted if e.paper_id in hidden)
+    return (shown if limit is None else shown[:limit]), left_out

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from dailypapers.accounts.models import is_moderator
 from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.catalog.models import Paper
+from dailypapers.library.services import for_request
 from dailypapers.sources.http import SourceError
 
 from . import calendar, lists
@@ -85,9 +86,11 @@ def _daily(
     request: HttpRequest, day: date, entries: list[DailyEntry], *, home: bool = False
 ) -> HttpResponse:
     before, after = lists.neighbour_days(day)
+    entries, hidden = lists.without_hidden(entries, for_request(request).hidden)
     context = {
         "day": day,
         "rows": lists.rows(entries, request.user),
+        "hidden_count": hidden,
         "before": before,
         "after": after,
         "week": calendar.week_of(day),
@@ -102,9 +105,13 @@ def _daily(
 def _span_page(request: HttpRequest, span: calendar.Span | None) -> HttpResponse:
     if span is None:
         raise Http404("no such week or month")
+    hide = for_request(request).hidden
+    limit = lists.SPAN_LIMIT
+    entries, hidden = lists.without_hidden(lists.span_entries(span, limit + len(hide)), hide, limit)
     context = {
         "span": span,
-        "rows": lists.rows(lists.span_entries(span), request.user),
+        "rows": lists.rows(entries, request.user),
+        "hidden_count": hidden,
         "before": calendar.shift(span, -1),
         "after": calendar.shift(span, 1),
         "limit": lists.SPAN_LIMIT,
@@ -127,8 +134,11 @@ def month(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @for_visitors
 def trending(request: HttpRequest) -> HttpResponse:
-    rows = lists.rows(lists.trending_entries(), request.user)
-    return render(request, "community/trending.html", {"rows": rows})
+    hide = for_request(request).hidden
+    limit = lists.TRENDING_LIMIT
+    entries, hidden = lists.without_hidden(lists.trending_entries(limit + len(hide)), hide, limit)
+    context = {"rows": lists.rows(entries, request.user), "hidden_count": hidden}
+    return render(request, "community/trending.html", context)
 
 
 @require_safe

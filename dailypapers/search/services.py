@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 250
 MAX_RESULTS = 1000  # how deep paging may go
 BROWSE_COUNT_CAP = 10_000  # a browse counts this many at most ("10,000+ papers")
+EXCLUDE_SPARE_MAX = 5_000  # a reader who hides more papers may find a page short of results
 
 
 class Sort(StrEnum):
@@ -44,6 +45,7 @@ class SearchRequest:
     sort: Sort = Sort.RELEVANCE
     offset: int = 0
     limit: int = 20
+    exclude: frozenset[str] = frozenset()  # arXiv ids the reader hides (read or saved)
 
     def filters(self) -> Filters:
         return Filters(
@@ -70,6 +72,7 @@ class SearchPage:
     total_exact: bool = True
     mode: Mode = Mode.HYBRID
     trimmed: bool = False  # the query was longer than MAX_QUERY_CHARS
+    hidden: int = 0  # matching papers left out because the request excludes them
 
 
 def clean_query(query: str) -> tuple[str, bool]:
@@ -93,14 +96,31 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
         return _browse(request, parsed.categories, limit, trimmed)
     index = index or open_index()
     filters = request.filters()
+    exclude = request.exclude
+    hidden = 0
     if request.sort == Sort.VOTES:
-        pool = index.search(query, filters, limit=MAX_RESULTS, highlight=False)
-        ranked = _by_votes([hit.id for hit in pool.hits])
+        pool = index.search(query, filters, limit=MAX_RESULTS + _spare(exclude), highlight=False)
+        pool_ids = [hit.id for hit in pool.hits]
+        kept_ids = [pid for pid in pool_ids if pid not in exclude]
+        hidden = len(pool_ids) - len(kept_ids)
+        ranked = _by_votes(kept_ids[:MAX_RESULTS])
         page_ids = ranked[request.offset : request.offset + limit]
         scores = {hit.id: hit.score for hit in pool.hits}
         snippets = index.highlights(page_ids, query)
         hits = [(pid, scores[pid], snippets.get(pid, {})) for pid in page_ids]
         found = pool
+    elif exclude:
+        # The index does not know what this reader hides: take the results from the top,
+        # enough of them that the page is full after the hidden ones are dropped, then page.
+        window = request.offset + limit + _spare(exclude)
+        found = index.search(
+            query, filters, IndexSort(request.sort.value), limit=window, highlight=False
+        )
+        kept = [hit for hit in found.hits if hit.id not in exclude]
+        hidden = len(found.hits) - len(kept)
+        page = kept[request.offset : request.offset + limit]
+        snippets = index.highlights([hit.id for hit in page], query)
+        hits = [(hit.id, hit.score, snippets.get(hit.id, {})) for hit in page]
     else:
         found = index.search(
             query, filters, IndexSort(request.sort.value), limit=limit, offset=request.offset
@@ -119,11 +139,18 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
     return SearchPage(
         request=request,
         results=results,
-        total=found.total,
+        total=max(0, found.total - hidden),
         total_exact=found.total_exact,
         mode=found.mode,
         trimmed=trimmed,
+        hidden=hidden,
     )
+
+
+def _spare(exclude: frozenset[str]) -> int:
+    """How many more results to ask the index for so that dropping the excluded ones still
+    fills the page (each excluded paper can take at most one place)."""
+    return min(len(exclude), EXCLUDE_SPARE_MAX)
 
 
 def _by_votes(ids: list[str]) -> list[str]:
@@ -169,6 +196,10 @@ def _browse(
     """Every paper that passes the filters, newest first (``sort=votes``: most votes first,
     then newest), from the database."""
     papers = _filtered(Paper.objects.all(), request, categories)
+    hidden = 0
+    if request.exclude:
+        hidden = papers.filter(arxiv_id__in=request.exclude).count()
+        papers = papers.exclude(arxiv_id__in=request.exclude)
     start, stop = request.offset, request.offset + limit
     total = papers.order_by()[:BROWSE_COUNT_CAP].count()
     if request.sort == Sort.VOTES:
@@ -182,6 +213,7 @@ def _browse(
         total_exact=total < BROWSE_COUNT_CAP,
         mode=Mode.LEXICAL,
         trimmed=trimmed,
+        hidden=hidden,
     )
 
 

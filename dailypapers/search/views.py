@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from dailypapers.library.services import for_request
 
 from .forms import MAX_PAGE, PER_PAGE, SearchForm
 from .holder import SearchUnavailable
@@ -14,7 +18,7 @@ RETRY_SECONDS = 120
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
-    wanted = form.search_request()
+    wanted = replace(form.search_request(), exclude=for_request(request).hidden_arxiv_ids())
     try:
         page = search_papers(wanted)
         state = index_state()

@@ -57,9 +57,10 @@ def test_this_week_and_month_redirect(client):
 def test_spans_run_a_fixed_number_of_queries(client, cast, url, django_assert_num_queries):
     client.force_login(cast.member)
     make_entry(day=date(2026, 11, 24), by=cast.owner)
-    with django_assert_num_queries(4):  # session, user, entries, the user's votes
+    # session, user, entries, the user's votes; their hiding choice, saved and read papers
+    with django_assert_num_queries(7):
         client.get(url)
     for n in range(25):
         make_entry(day=date(2026, 11, 23 + n % 7), by=cast.member)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(7):
         client.get(url)
