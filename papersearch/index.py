@@ -225,6 +225,18 @@ class SearchIndex:
         found = gen.lexical.highlights(rows, parse(query))
         return dict(zip(gen.id_of(found), found.values(), strict=True))
 
+    def matching(self, ids: Sequence[str], query: str, filters: Filters | None = None) -> list[str]:
+        """Which of these papers the query's words and the filters match (for instance, how
+        many of the papers a reader hides a search would have shown), in the order given."""
+        gen = self.generation
+        parsed = parse(query)
+        rows = gen.rows_of(list(ids))
+        wanted = filters or Filters()
+        plain = Filters(wanted.categories, wanted.date_from, wanted.date_to, wanted.has_code)
+        built = gen.lexical.build_query(parsed, plain)
+        found = gen.lexical.matching_rows(built, [int(r) for r in rows if r >= 0])
+        return [pid for pid, row in zip(ids, rows.tolist(), strict=True) if row in found]
+
     def similar(self, paper_id: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The ``k`` papers nearest to this paper's own vector (itself left out)."""
         gen = self.generation

@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 250
 MAX_RESULTS = 1000  # how deep paging may go
 BROWSE_COUNT_CAP = 10_000  # a browse counts this many at most ("10,000+ papers")
-EXCLUDE_SPARE_MAX = 5_000  # a reader who hides more papers may find a page short of results
 
 
 class Sort(StrEnum):
@@ -45,7 +44,8 @@ class SearchRequest:
     sort: Sort = Sort.RELEVANCE
     offset: int = 0
     limit: int = 20
-    exclude: frozenset[str] = frozenset()  # arXiv ids the reader hides (read or saved)
+    exclude: frozenset[str] = frozenset()  # arXiv ids the reader hides (read or saved): the
+    # index leaves them out inside the search, so pages stay full
 
     def filters(self) -> Filters:
         return Filters(
@@ -53,6 +53,7 @@ class SearchRequest:
             date_from=self.date_from,
             date_to=self.date_to,
             has_code=self.has_code,
+            exclude=self.exclude,
         )
 
 
@@ -96,36 +97,22 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
         return _browse(request, parsed.categories, limit, trimmed)
     index = index or open_index()
     filters = request.filters()
-    exclude = request.exclude
-    hidden = 0
     if request.sort == Sort.VOTES:
-        pool = index.search(query, filters, limit=MAX_RESULTS + _spare(exclude), highlight=False)
-        pool_ids = [hit.id for hit in pool.hits]
-        kept_ids = [pid for pid in pool_ids if pid not in exclude]
-        hidden = len(pool_ids) - len(kept_ids)
-        ranked = _by_votes(kept_ids[:MAX_RESULTS])
+        pool = index.search(query, filters, limit=MAX_RESULTS, highlight=False)
+        ranked = _by_votes([hit.id for hit in pool.hits])
         page_ids = ranked[request.offset : request.offset + limit]
         scores = {hit.id: hit.score for hit in pool.hits}
         snippets = index.highlights(page_ids, query)
         hits = [(pid, scores[pid], snippets.get(pid, {})) for pid in page_ids]
         found = pool
-    elif exclude:
-        # The index does not know what this reader hides: take the results from the top,
-        # enough of them that the page is full after the hidden ones are dropped, then page.
-        window = request.offset + limit + _spare(exclude)
-        found = index.search(
-            query, filters, IndexSort(request.sort.value), limit=window, highlight=False
-        )
-        kept = [hit for hit in found.hits if hit.id not in exclude]
-        hidden = len(found.hits) - len(kept)
-        page = kept[request.offset : request.offset + limit]
-        snippets = index.highlights([hit.id for hit in page], query)
-        hits = [(hit.id, hit.score, snippets.get(hit.id, {})) for hit in page]
     else:
         found = index.search(
             query, filters, IndexSort(request.sort.value), limit=limit, offset=request.offset
         )
         hits = [(hit.id, hit.score, hit.highlights) for hit in found.hits]
+    # The index leaves out what the reader hides; how many of those the words match is
+    # what the page says it hid.
+    hidden = len(index.matching(sorted(request.exclude), query, filters)) if request.exclude else 0
     papers = with_upvotes(Paper.objects.all()).in_bulk(
         [pid for pid, _, _ in hits], field_name="arxiv_id"
     )
@@ -139,18 +126,12 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
     return SearchPage(
         request=request,
         results=results,
-        total=max(0, found.total - hidden),
+        total=found.total,
         total_exact=found.total_exact,
         mode=found.mode,
         trimmed=trimmed,
         hidden=hidden,
     )
-
-
-def _spare(exclude: frozenset[str]) -> int:
-    """How many more results to ask the index for so that dropping the excluded ones still
-    fills the page (each excluded paper can take at most one place)."""
-    return min(len(exclude), EXCLUDE_SPARE_MAX)
 
 
 def _by_votes(ids: list[str]) -> list[str]:

@@ -175,3 +175,12 @@ def test_exclude_in_browse_and_similar(small_index: SearchIndex) -> None:
     after = small_index.similar("2501.00000", k=5, filters=Filters(exclude=skip))
     assert not skip & {h.id for h in after}
     assert len(after) == 5
+
+
+def test_matching_says_which_papers_a_query_would_find(small_index: SearchIndex) -> None:
+    graph, quantum = "2501.00000", "2501.00004"
+    assert small_index.matching([quantum, graph, "nope"], "graph neural networks") == [graph]
+    assert small_index.matching([graph], "graph", Filters(categories=("cs.LG",))) == []
+    assert small_index.matching([graph], "graph", Filters(categories=("cs.CV",))) == [graph]
+    # what the search excludes still counts as a match: the point is to count hidden papers
+    assert small_index.matching([graph], "graph", Filters(exclude=frozenset([graph]))) == [graph]
