@@ -151,16 +151,18 @@ def saved_searches(user: Reader) -> list[SavedSearch]:
     return [SavedSearch(id=i, query=q, label=label or q) for i, q, label in rows]
 
 
-def saved_search(user: Reader, query: str) -> SavedSearch | None:
-    """The reader's saved search with exactly this (normalised) query string, if any."""
-    if not user.is_authenticated or not query:
+def saved_search(user: Reader, *queries: str) -> SavedSearch | None:
+    """The reader's saved search with the first of these (normalised) query strings that
+    they saved, if any."""
+    wanted = [q for q in queries if q]
+    if not user.is_authenticated or not wanted:
         return None
-    row = (
-        Follow.objects.filter(user_id=user.pk, kind="search", query=query)
-        .values_list("id", "query", "label")
-        .first()
-    )
-    return SavedSearch(id=row[0], query=row[1], label=row[2] or row[1]) if row else None
+    rows = Follow.objects.filter(user_id=user.pk, kind="search", query__in=wanted)
+    found = sorted(rows.values_list("id", "query", "label"), key=lambda r: wanted.index(r[1]))
+    if not found:
+        return None
+    pk, saved, label = found[0]
+    return SavedSearch(id=pk, query=saved, label=label or saved)
 
 
 def is_following_author(user: Reader, author_id: int) -> bool:

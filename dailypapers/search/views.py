@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
@@ -12,7 +12,7 @@ from dailypapers.library import follows
 
 from .forms import MAX_PAGE, PER_PAGE, SavedSearchRefused, SearchForm, saved_query
 from .holder import SearchUnavailable
-from .services import index_state, search_papers
+from .services import Sort, index_state, search_papers
 
 RETRY_SECONDS = 120
 
@@ -63,9 +63,20 @@ def _follow_context(request: HttpRequest) -> dict[str, object]:
     return {
         "saved_query": query,
         "saved_label": label,
-        "saved": follows.saved_search(request.user, query),
+        "saved": follows.saved_search(request.user, *_saved_as(query)),
         "filter_categories": [(c, c.code in followed) for c in categories],
     }
+
+
+def _saved_as(query: str) -> list[str]:
+    """The query strings a search may have been saved as: itself, and when it is newest
+    first, the search it is the stream of (saved in any order)."""
+    pairs = parse_qsl(query)
+    if ("sort", Sort.DATE.value) not in pairs:
+        return [query]
+    base = [(k, v) for k, v in pairs if k != "sort"]
+    others = [[*base, ("sort", s.value)] for s in Sort if s not in {Sort.DATE, Sort.RELEVANCE}]
+    return [query, urlencode(base), *(urlencode(p) for p in others)]
 
 
 @require_POST

@@ -214,3 +214,25 @@ def test_category_page_newest_first_and_paginated(client):
     assert "2 papers" in page
     assert 'href="/accounts/login/?next=/categories/hep-th"' in page  # visitors log in to follow
     assert client.get("/categories/gr-qc").context["page"].total == 1
+
+
+def test_author_and_category_pages_read_the_link_tables_through_indexes(client):
+    """No query of these pages scans a link table or the papers (SQLite's plans)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's query plans")
+    make_paper(authors=["Ada Lovelace", "Alan Turing"])
+    with CaptureQueriesContext(connection) as queries:
+        client.get(author_url(author("Ada Lovelace")))
+        client.get("/categories/cs.LG")
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if "catalog_paper" in query["sql"]:
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                plans += [row[-1] for row in cursor.fetchall()]
+    assert len(plans) > 10
+    assert not [p for p in plans if p.startswith("SCAN") and p != "SCAN subquery"], plans
+    assert any("catalog_paperauthor_author_id" in p for p in plans)

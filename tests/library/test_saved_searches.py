@@ -140,3 +140,16 @@ def test_search_page_offers_to_follow_its_categories(client, cast, indexed):
     client.post("/following/categories/cs.CV")
     html = client.get("/search", {"cat": "cs.CV"}).content.decode()
     assert 'data-following="true"' in html
+
+
+def test_a_saved_searchs_stream_is_recognised_as_it(client, cast, indexed):
+    client.force_login(cast.member)
+    client.post("/search/follow", {"search": "q=diffusion&sort=votes"})
+    html = client.get("/search", {"q": "diffusion", "sort": "date"}).content.decode()
+    assert "Following as" in html
+    assert 'name="search" value="q=diffusion&amp;sort=votes"' in html  # unfollows the saved one
+    client.post("/search/follow", {"search": "q=diffusion&sort=votes", "action": "unfollow"})
+    assert not Follow.objects.exists()
+    client.post("/search/follow", {"search": "q=diffusion"})
+    assert "Following as" in client.get("/search?q=diffusion&sort=date").content.decode()
+    assert "Following as" not in client.get("/search?q=diffusion&sort=votes").content.decode()
