@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
@@ -88,9 +89,10 @@ def _page_number(request: HttpRequest) -> int:
     return max(1, min(int(text), MAX_PAGE))
 
 
-def _page(papers: QuerySet[Paper], request: HttpRequest) -> Page:
-    """One page of papers, newest first; the count stops at COUNT_CAP."""
-    total = papers.order_by()[:COUNT_CAP].count()
+def _page(papers: QuerySet[Paper], request: HttpRequest, total: int | None = None) -> Page:
+    """One page of papers, newest first; the count (unless given) stops at COUNT_CAP."""
+    if total is None:
+        total = papers.order_by()[:COUNT_CAP].count()
     last = max(1, min(MAX_PAGE, -(-total // PER_PAGE)))
     number = min(_page_number(request), last)
     start = (number - 1) * PER_PAGE
@@ -131,8 +133,18 @@ def author(request: HttpRequest, ref: str) -> HttpResponse:
     if ref != author_ref(found):
         return redirect(author_url(found) + _query_suffix(request), permanent=True)
     theirs = PaperAuthor.objects.filter(author_id=found.pk)
-    page = _page(Paper.objects.filter(pk__in=theirs.values("paper_id")), request)
-    recent = theirs.order_by("-paper_id").values("paper_id")[:RECENT]
+    # Nearly every author has fewer than COUNT_CAP papers: read their ids first (the author
+    # index), then the page among those ids. Handed a subquery instead, PostgreSQL walks
+    # every paper backwards by date looking for the author's (seconds at 2.5M papers).
+    ids = list(theirs.values_list("paper_id", flat=True)[: COUNT_CAP + 1])
+    recent: list[int] | QuerySet[PaperAuthor, Any]
+    if len(ids) <= COUNT_CAP:
+        mine = sorted(set(ids))
+        page = _page(Paper.objects.filter(pk__in=mine), request, total=len(mine))
+        recent = mine[-RECENT:]
+    else:  # so many that the walk by date finds a page at once
+        page = _page(Paper.objects.filter(pk__in=theirs.values("paper_id")), request)
+        recent = theirs.order_by("-paper_id").values("paper_id")[:RECENT]
     co_authors = list(
         PaperAuthor.objects.filter(paper_id__in=recent)
         .exclude(author_id=found.pk)
