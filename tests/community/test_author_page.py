@@ -236,3 +236,27 @@ def test_author_and_category_pages_read_the_link_tables_through_indexes(client):
     assert len(plans) > 10
     assert not [p for p in plans if p.startswith("SCAN") and p != "SCAN subquery"], plans
     assert any("catalog_paperauthor_author_id" in p for p in plans)
+
+
+@pytest.mark.parametrize("cap", [10_000, 100])
+def test_many_papers_either_way_the_same_page(client, monkeypatch, cap):
+    """An author with more papers than the count cap is read through a subquery instead of
+    a list of ids: the same page either way (and a list of 1,200 ids is fine on SQLite)."""
+    from dailypapers.catalog.models import Paper, PaperAuthor
+    from dailypapers.community import browse
+
+    monkeypatch.setattr(browse, "COUNT_CAP", cap)
+    many = Author.objects.create(name="Many Papers")
+    start = timezone.now()
+    papers = Paper.objects.bulk_create(
+        Paper(arxiv_id=f"2401.{i:05d}", title=f"Bulk {i}", submitted=start - timedelta(hours=i))
+        for i in range(1200)
+    )
+    PaperAuthor.objects.bulk_create(PaperAuthor(paper=p, author=many, position=0) for p in papers)
+    make_paper(title="Joint", authors=["Many Papers", "Someone Else"], submitted=ago(1000))
+    response = client.get(author_url(many) + "?page=2")
+    page = response.context["page"]
+    assert [c.paper.title for c in page.cards] == [f"Bulk {i}" for i in range(50, 100)]
+    assert (page.total, page.total_exact) == ((1201, True) if cap > 1201 else (cap, False))
+    co = [(c["author__name"], c["papers"]) for c in response.context["co_authors"]]
+    assert co == [("Someone Else", 1)]  # the joint paper is among the latest 1,000 read
