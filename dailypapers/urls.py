@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dailypapers.api import api
-from dailypapers.community import feeds, moderation_views, profiles, views
+from dailypapers.community import browse, feeds, following, moderation_views, profiles, views
 from dailypapers.core import views as core
 
 urlpatterns = [
@@ -33,6 +33,13 @@ urlpatterns = [
     ),
     path("moderate/entries/<int:entry_id>", moderation_views.moderate_entry, name="moderate_entry"),
     path("moderate/users/<str:username>", moderation_views.moderate_user, name="moderate_user"),
+    path("authors/by-name", browse.author_by_name, name="author_by_name"),
+    path("authors/<str:ref>", browse.author, name="author"),
+    path("categories/<path:code>", browse.category, name="category"),
+    path("following", following.following, name="following"),
+    path("following/authors/<int:author_id>", following.follow_author, name="follow_author"),
+    path("following/categories/<path:code>", following.follow_category, name="follow_category"),
+    path("following/<int:follow_id>/unfollow", following.unfollow, name="unfollow"),
     path("u/<str:username>", profiles.profile, name="profile"),
     path("u/<str:username>/feed.rss", feeds.UserFeed(), name="feed_user_rss"),
     path("u/<str:username>/feed.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),

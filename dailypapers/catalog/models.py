@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils.text import slugify
 
 
 class Category(models.Model):
@@ -39,6 +40,12 @@ class Author(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def slug(self) -> str:
+        """The name for an address: accents folded to ASCII (``Müller`` → ``muller``); a
+        name with no Latin letters keeps its own (``张伟``); may be empty."""
+        return slugify(self.name) or slugify(self.name, allow_unicode=True)
 
 
 class PaperQuerySet(models.QuerySet["Paper"]):

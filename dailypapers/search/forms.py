@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 
-from .services import SearchRequest, Sort
+from .services import MAX_QUERY_CHARS, SearchRequest, Sort, clean_query
 
 PER_PAGE = 20
 MAX_PAGE = 50
@@ -46,3 +48,45 @@ class SearchForm(forms.Form):
             offset=(page - 1) * PER_PAGE,
             limit=PER_PAGE,
         )
+
+
+class SavedSearchRefused(Exception):
+    """Why a search cannot be saved, in words for the reader."""
+
+
+def saved_query(params: Mapping[str, Any]) -> tuple[str, str]:
+    """A search to follow: its query string normalised (only the page's own fields, each
+    valid and in one spelling, in one order; the page number and anything else dropped) and
+    a name for it (the words, or the filters when there are none)."""
+    raw = str(params.get("q") or "")
+    if "\x00" in raw:
+        raise SavedSearchRefused("This search has a character that cannot be saved.")
+    length = len(" ".join(raw.split()))
+    if length > MAX_QUERY_CHARS:
+        raise SavedSearchRefused(
+            f"A saved search's words are at most {MAX_QUERY_CHARS} characters (these are {length})."
+        )
+    words = " ".join(clean_query(raw)[0].split())
+    form = SearchForm({k: params.get(k) for k in ("cat", "date_from", "date_to", "code", "sort")})
+    form.is_valid()
+    data: dict[str, Any] = getattr(form, "cleaned_data", {})
+    pairs: list[tuple[str, str]] = []
+    described: list[str] = []
+    if words:
+        pairs.append(("q", words))
+    categories = sorted(set(data.get("cat") or ()))
+    if categories:
+        pairs.append(("cat", " ".join(categories)))
+        described.append(", ".join(categories))
+    for name, text in (("date_from", "from"), ("date_to", "until")):
+        if data.get(name):
+            pairs.append((name, data[name].isoformat()))
+            described.append(f"{text} {data[name].isoformat()}")
+    if data.get("code"):
+        pairs.append(("code", "on"))
+        described.append("with code")
+    if data.get("sort") and data["sort"] != Sort.RELEVANCE:
+        pairs.append(("sort", data["sort"]))
+    if not words and not described:
+        raise SavedSearchRefused("Nothing to follow: type some words or choose a filter first.")
+    return urlencode(pairs), words or "Papers " + " · ".join(described)

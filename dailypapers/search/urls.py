@@ -5,4 +5,5 @@ from . import views
 app_name = "search"
 urlpatterns = [
     path("search", views.search, name="search"),
+    path("search/follow", views.follow_search, name="follow"),
 ]

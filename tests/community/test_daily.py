@@ -35,7 +35,7 @@ def test_home_lists_today_by_votes_with_everything_a_row_needs(client, cast):
     page = client.get("/").content.decode()
     assert page.index("High paper") < page.index("Low paper")
     assert "Yesterday paper" not in page
-    assert "Ada Lovelace, Alan Turing" in page
+    assert '<bdi>Ada Lovelace</bdi></a>, <a href="/authors/by-name?name=Alan%20Turing"' in page
     assert "Short abstract here." in page
     assert "><bdi>owner</bdi></a>" in page
     assert "https://github.com/example/code" in page

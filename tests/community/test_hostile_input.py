@@ -104,7 +104,9 @@ def test_bidi_overrides_are_isolated(client, cast):
     for url in (f"/papers/{entry.paper.arxiv_id}", "/"):
         page = client.get(url).content.decode()
         assert f"<bdi>{RLO}hf-user</bdi>" in page, url
-        assert f'class="authors" dir="auto">{RLO}Mallory' in page, url
+        link = "/authors/by-name?name=%E2%80%AEMallory"
+        assert f'class="authors" dir="auto"><a href="{link}">' in page, url
+        assert f"<bdi>{RLO}Mallory</bdi>" in page, url  # each name isolated
     page = client.get(f"/papers/{entry.paper.arxiv_id}").content.decode()
     assert f'<h1 class="tex" dir="auto">{RLO}gnp.exe' in page
     assert '<div class="comment-body tex" dir="auto"><p>\u202ereordered? no</p>' in page
