@@ -4,6 +4,7 @@ from django.urls import include, path
 from dailypapers.api import api
 from dailypapers.community import feeds, moderation_views, profiles, views
 from dailypapers.core import views as core
+from dailypapers.library.imports import views as imports
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,6 +34,8 @@ urlpatterns = [
     ),
     path("moderate/entries/<int:entry_id>", moderation_views.moderate_entry, name="moderate_entry"),
     path("moderate/users/<str:username>", moderation_views.moderate_user, name="moderate_user"),
+    path("import", imports.new_import, name="import"),
+    path("import/<int:import_id>", imports.report, name="import_report"),
     path("u/<str:username>", profiles.profile, name="profile"),
     path("u/<str:username>/feed.rss", feeds.UserFeed(), name="feed_user_rss"),
     path("u/<str:username>/feed.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),
