@@ -57,6 +57,9 @@ def test_title_keys_fold_tex_accents_case_and_punctuation():
     assert title_key("On $\\alpha$-divergences and {M{\\\"u}ller}'s theorem") == title_key(
         "On $\\alpha$-Divergences and Müller's Theorem"
     )
+    assert title_key("\\emph{Deep} $\\beta$-VAE and \\v{C}ech: Erd\\H{o}s, Stra\\ss e") == (
+        title_key("Deep $\\beta$-VAE and Čech: Erdős, Straße")
+    )
     assert title_key("Caf{\\'e}  society\n") == title_key("CAFÉ — Society") == "cafe society"
 
 

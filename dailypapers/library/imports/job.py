@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -35,6 +35,10 @@ SCAN_CHUNK = 5_000
 
 Outcome = ImportEntry.Outcome
 By = ImportEntry.MatchedBy
+
+
+Row = tuple[str | int | bool, ...]
+"""A report row's new values, then its pk."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +148,7 @@ def add(job: LibraryImport, matches: Sequence[Match]) -> None:
     top = collection.items.aggregate(top=Max("position"))["top"]
     position = (top if top is not None else -1) + 1
     items: list[CollectionItem] = []
-    rows: list[ImportEntry] = []
+    rows: list[Row] = []
     for match in matches:
         outcome = Outcome.ALREADY if match.paper in present else Outcome.ADDED
         if outcome == Outcome.ADDED:
@@ -158,25 +162,26 @@ def add(job: LibraryImport, matches: Sequence[Match]) -> None:
                 )
             )
             position += 1
-        rows.append(
-            ImportEntry(
-                pk=match.entry,
-                outcome=outcome,
-                matched_by=match.by,
-                paper_id=match.paper,
-                fetched=match.fetched,
-                reason="",
-            )
-        )
+        rows.append((outcome, match.by, match.paper, match.fetched, "", match.entry))
     CollectionItem.objects.bulk_create(items, ignore_conflicts=True)
-    ImportEntry.objects.bulk_update(rows, ["outcome", "matched_by", "paper", "fetched", "reason"])
+    _write(["outcome", "matched_by", "paper_id", "fetched", "reason"], rows)
     if items:
         type(collection).objects.filter(pk=collection.pk).update(updated_at=timezone.now())
 
 
 def _not_found(entries: Iterable[tuple[int, str]]) -> None:
-    rows = [ImportEntry(pk=pk, outcome=Outcome.NOT_FOUND, reason=why[:500]) for pk, why in entries]
-    ImportEntry.objects.bulk_update(rows, ["outcome", "reason"])
+    _write(["outcome", "reason"], [(Outcome.NOT_FOUND, why[:500], pk) for pk, why in entries])
+
+
+def _write(columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """Settle report rows, each ``(*values, pk)``, in one ``executemany``: the ORM's
+    ``bulk_update`` (a CASE per column) took three quarters of a 5,000-entry import."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(ImportEntry._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
 
 
 # --- by arXiv id --------------------------------------------------------------------------
