@@ -54,7 +54,9 @@ def load_papers(count: int) -> list[tuple[str, str]]:
     from dailypapers.sources.snapshot import SnapshotFile, read_snapshot
 
     snapshot = SnapshotFile.open_path(SNAPSHOT)
-    records = (item.record for item, _ in read_snapshot(snapshot) if item.record is not None)
+    records = (
+        item.record for item, _ in read_snapshot(snapshot, workers=0) if item.record is not None
+    )
     while batch := list(islice(records, 2000)):
         upsert_papers(batch, source="bench")
         if Paper.objects.count() >= count:
