@@ -235,3 +235,42 @@ def test_a_long_report_is_paged(client, reader, catalogue, start, no_fetch):
     last = client.get(url + "?show=all&page=3").content.decode()
     assert "2401.00450" in last
     assert client.get(url + "?show=<x>&page=abc").status_code == 200
+
+
+def test_no_field_of_the_form_gives_a_5xx(client, reader, settings):
+    """The corpus of bad values of tests/core/test_bad_input.py, in each field in turn."""
+    from tests.core.test_bad_input import BAD, _in_form
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.FETCH_MISSING_PAPERS = False
+    mine = Collection.objects.create(owner=reader, name="Mine", slug="mine")
+    client.force_login(reader)
+    client.raise_request_exception = False
+    good = {"format": "ids", "pasted": "2501.01234", "collection": str(mine.pk), "new_name": ""}
+    failures = []
+    for field in good:
+        for value in BAD:
+            body = "&".join(f"{k}={_in_form(value if k == field else v)}" for k, v in good.items())
+            response = client.generic(
+                "POST", reverse("import"), body, content_type="application/x-www-form-urlencoded"
+            )
+            if response.status_code >= 500:
+                failures.append((field, repr(value)[:40]))
+    for value in BAD:
+        for fmt in ("bibtex", "ris", "csl-json", "ids"):
+            content = "%FF%FE" if not isinstance(value, str) else value
+            data = {
+                "format": fmt,
+                "collection": str(mine.pk),
+                "file": upload("x", content.encode()),
+            }
+            if client.post(reverse("import"), data).status_code >= 500:
+                failures.append((fmt, repr(value)[:40]))
+    assert not failures, failures
+    from dailypapers.library.imports import job as import_job
+
+    accepted = list(LibraryImport.objects.values_list("pk", flat=True))
+    assert accepted  # some values are fine (or read later): the job reads them, without a crash
+    for pk in accepted:
+        done = import_job.run(pk)
+        assert done.state == "done" or "stopped" not in done.error, done.error
