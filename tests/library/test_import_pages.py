@@ -274,3 +274,22 @@ def test_no_field_of_the_form_gives_a_5xx(client, reader, settings):
     for pk in accepted:
         done = import_job.run(pk)
         assert done.state == "done" or "stopped" not in done.error, done.error
+
+
+def test_a_job_whose_worker_went_away_can_be_run_again(client, reader, catalogue, start):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = start("ids", text="1412.6980", run_it=False)
+    client.force_login(reader)
+    url = reverse("import_report", args=[job.pk])
+    LibraryImport.objects.filter(pk=job.pk).update(state="running", touched_at=timezone.now())
+    assert "Run it again" not in client.get(url).content.decode()  # it is working
+    long_ago = timezone.now() - timedelta(minutes=20)
+    LibraryImport.objects.filter(pk=job.pk).update(touched_at=long_ago)
+    page = client.get(url).content.decode()
+    assert "the job seems to have stopped" in page and "Run it again" in page
+    client.post(url, {"action": "resume"})
+    job.refresh_from_db()
+    assert job.state == "queued"  # back in the queue (the test's queue runs nothing)

@@ -87,6 +87,7 @@ def run(job_id: int, client: Callable[[], PoliteClient] = PoliteClient) -> Libra
 
 
 def _save(job: LibraryImport, **fields: object) -> None:
+    fields["touched_at"] = timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
     LibraryImport.objects.filter(pk=job.pk).update(**fields)

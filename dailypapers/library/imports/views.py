@@ -64,7 +64,7 @@ def report(request: HttpRequest, import_id: int) -> HttpResponse:
     job = get_object_or_404(
         LibraryImport.objects.select_related("collection"), pk=import_id, owner_id=request.user.pk
     )
-    resumable = job.state == LibraryImport.State.FAILED and (job.read or bool(job.text))
+    resumable = job.resumable
     if request.method == "POST":
         if resumable and request.POST.get("action") == "resume":
             with transaction.atomic():

@@ -3,12 +3,19 @@ of their collections: the import job and its report, entry by entry."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from dailypapers.catalog.models import Paper
 
 from .collections import Collection
+
+STALLED_AFTER = timedelta(minutes=15)
+"""A job silent this long has lost its worker (a batch takes seconds; a fetch of 100 papers,
+with arXiv's retries, a few minutes at most)."""
 
 
 class LibraryImport(models.Model):
@@ -45,6 +52,9 @@ class LibraryImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    touched_at = models.DateTimeField(
+        null=True, blank=True, help_text="The job's last sign of life (each batch)."
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -56,6 +66,21 @@ class LibraryImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def stalled(self) -> bool:
+        """Waiting or running, with no sign of life for a while: its worker went away."""
+        if self.finished:
+            return False
+        last = self.touched_at or self.created_at
+        return last is not None and timezone.now() - last > STALLED_AFTER
+
+    @property
+    def resumable(self) -> bool:
+        """Whether running it again can go on (it stopped, or stalled, with its text read or
+        still kept)."""
+        stopped = self.state == self.State.FAILED or self.stalled
+        return stopped and (self.read or bool(self.text))
 
 
 class ImportEntry(models.Model):
