@@ -28,6 +28,19 @@ def precheck(fmt: str, text: str) -> None:
         raise formats.wrong_format(fmt, text)
 
 
+def new_collection(owner_id: int, name: str) -> Collection:
+    """A new collection of the reader's, its slug made unique among theirs."""
+    base = slugify(name)[:100] or "collection"
+    for n in range(1, 1000):
+        slug = base if n == 1 else f"{base}-{n}"
+        try:
+            with transaction.atomic():
+                return Collection.objects.create(owner_id=owner_id, name=name, slug=slug)
+        except IntegrityError:
+            continue
+    raise forms.ValidationError("Too many collections of that name.")
+
+
 class ImportForm(forms.Form):
     format = forms.ChoiceField(
         choices=LibraryImport.Format.choices,
@@ -102,16 +115,7 @@ class ImportForm(forms.Form):
         choice = self.cleaned_data["collection"]
         if choice != NEW:
             return Collection.objects.get(pk=int(choice), owner_id=self.owner.pk)
-        name = self.cleaned_data["new_name"]
-        base = slugify(name)[:100] or "collection"
-        for n in range(1, 1000):
-            slug = base if n == 1 else f"{base}-{n}"
-            try:
-                with transaction.atomic():
-                    return Collection.objects.create(owner_id=self.owner.pk, name=name, slug=slug)
-            except IntegrityError:
-                continue
-        raise forms.ValidationError("Too many collections of that name.")
+        return new_collection(int(self.owner.pk), self.cleaned_data["new_name"])
 
     def save(self) -> LibraryImport:
         return LibraryImport.objects.create(

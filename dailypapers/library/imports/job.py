@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from dailypapers.catalog.models import Paper
@@ -357,3 +357,18 @@ def settle(job: LibraryImport, chunk: Sequence[str], errors: dict[str, str]) -> 
     _not_found(
         (pk, errors.get(aid) or f"arXiv has no paper {aid}") for pk, aid in rows if aid not in known
     )
+
+
+def summary(job: LibraryImport) -> dict[str, int]:
+    """The report's counts: outcomes, and how entries were matched."""
+    counts = job.entries.aggregate(
+        added=Count("pk", filter=Q(outcome=ImportEntry.Outcome.ADDED)),
+        already=Count("pk", filter=Q(outcome=ImportEntry.Outcome.ALREADY)),
+        not_found=Count("pk", filter=Q(outcome=ImportEntry.Outcome.NOT_FOUND)),
+        unreadable=Count("pk", filter=Q(outcome=ImportEntry.Outcome.UNREADABLE)),
+        by_arxiv=Count("pk", filter=Q(matched_by=ImportEntry.MatchedBy.ARXIV)),
+        by_doi=Count("pk", filter=Q(matched_by=ImportEntry.MatchedBy.DOI)),
+        by_title=Count("pk", filter=Q(matched_by=ImportEntry.MatchedBy.TITLE)),
+        fetched=Count("pk", filter=Q(fetched=True)),
+    )
+    return {k: int(v or 0) for k, v in counts.items()}

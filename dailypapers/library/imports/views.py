@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from dailypapers.library.models import ImportEntry, LibraryImport
 
 from .forms import ImportForm
+from .job import summary
 from .tasks import run_import
 
 PER_PAGE = 200
@@ -42,20 +43,6 @@ def new_import(request: HttpRequest) -> HttpResponse:
     status = 400 if form.errors else 200
     context = {"form": form, "recent": recent[:10]}
     return render(request, "library/import_form.html", context, status=status)
-
-
-def summary(job: LibraryImport) -> dict[str, int]:
-    counts = job.entries.aggregate(
-        added=Count("pk", filter=Q(outcome=ImportEntry.Outcome.ADDED)),
-        already=Count("pk", filter=Q(outcome=ImportEntry.Outcome.ALREADY)),
-        not_found=Count("pk", filter=Q(outcome=ImportEntry.Outcome.NOT_FOUND)),
-        unreadable=Count("pk", filter=Q(outcome=ImportEntry.Outcome.UNREADABLE)),
-        by_arxiv=Count("pk", filter=Q(matched_by=ImportEntry.MatchedBy.ARXIV)),
-        by_doi=Count("pk", filter=Q(matched_by=ImportEntry.MatchedBy.DOI)),
-        by_title=Count("pk", filter=Q(matched_by=ImportEntry.MatchedBy.TITLE)),
-        fetched=Count("pk", filter=Q(fetched=True)),
-    )
-    return {k: int(v or 0) for k, v in counts.items()}
 
 
 @login_required
