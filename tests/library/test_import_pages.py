@@ -293,3 +293,21 @@ def test_a_job_whose_worker_went_away_can_be_run_again(client, reader, catalogue
     client.post(url, {"action": "resume"})
     job.refresh_from_db()
     assert job.state == "queued"  # back in the queue (the test's queue runs nothing)
+
+
+def test_the_embedded_worker_runs_an_import_from_the_form(
+    client, reader, catalogue, settings, django_capture_on_commit_callbacks
+):
+    """The site's own queue (the database backend) and `dailypapers worker --batch`."""
+    from django.core.management import call_command
+
+    assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    settings.FETCH_MISSING_PAPERS = False
+    client.force_login(reader)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, format="ids", pasted="1412.6980\n1512.03385")
+    job = LibraryImport.objects.get()
+    assert job.state == "queued"
+    call_command("worker", "--batch", verbosity=0)
+    job.refresh_from_db()
+    assert job.state == "done" and job.collection.items.count() == 2
