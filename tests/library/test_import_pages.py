@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dailypapers.library.imports import formats
+from dailypapers.library.imports.forms import MAX_PASTED
 from dailypapers.library.models import Collection, LibraryImport
 from tests.community.helpers import make_user
 
@@ -311,3 +312,42 @@ def test_the_embedded_worker_runs_an_import_from_the_form(
     call_command("worker", "--batch", verbosity=0)
     job.refresh_from_db()
     assert job.state == "done" and job.collection.items.count() == 2
+
+
+@pytest.mark.parametrize("size", [MAX_PASTED + 1, 3_000_000])
+def test_overlong_pasted_text_is_refused(client, reader, immediate, size):
+    """Over the field's limit: its message; over the request body's: a plain 400."""
+    client.force_login(reader)
+    client.raise_request_exception = False
+    response = post(client, format="ids", pasted="1" * size)
+    assert response.status_code == 400 and LibraryImport.objects.count() == 0
+    if size == MAX_PASTED + 1:
+        assert "upload it as a file instead" in response.content.decode()
+
+
+def test_the_report_page_costs_the_same_queries_for_3_entries_or_200(
+    client, reader, catalogue, start, no_fetch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dailypapers.catalog.records import PaperRecord
+    from dailypapers.catalog.upsert import upsert_papers
+
+    upsert_papers(
+        [
+            PaperRecord(arxiv_id=f"2401.{n:05d}", version=1, title=f"Paper {n}")
+            for n in range(1, 301)
+        ],
+        source="test",
+    )
+    small = start("ids", text="1412.6980\n1512.03385\n2501.99999")
+    big = start("ids", text="\n".join(f"2401.{n:05d}" for n in range(1, 301)))
+    client.force_login(reader)
+    counts = []
+    for job in (small, big):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("import_report", args=[job.pk])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert big.entries.filter(outcome="added").count() == 300  # each row links its paper
