@@ -29,6 +29,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/ingest_snapshot.py
+	$(BIN)/python bench/import_speed.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -4,6 +4,7 @@ from django.urls import include, path
 from dailypapers.api import api
 from dailypapers.community import browse, feeds, following, moderation_views, profiles, views
 from dailypapers.core import views as core
+from dailypapers.library.imports import views as imports
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -40,6 +41,8 @@ urlpatterns = [
     path("following/authors/<int:author_id>", following.follow_author, name="follow_author"),
     path("following/categories/<path:code>", following.follow_category, name="follow_category"),
     path("following/<int:follow_id>/unfollow", following.unfollow, name="unfollow"),
+    path("import", imports.new_import, name="import"),
+    path("import/<int:import_id>", imports.report, name="import_report"),
     path("u/<str:username>", profiles.profile, name="profile"),
     path("u/<str:username>/feed.rss", feeds.UserFeed(), name="feed_user_rss"),
     path("u/<str:username>/feed.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),
