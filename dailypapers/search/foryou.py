@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+import numpy as np
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
@@ -40,6 +41,7 @@ from dailypapers.library.models import (
 )
 from dailypapers.library.models.collections import READING_LIST_NAME
 from papersearch import Filters, SearchIndex, build_profiles
+from papersearch.types import FloatArray
 
 from .forms import SearchForm
 from .holder import SearchUnavailable
@@ -289,7 +291,22 @@ def dense_picks(index: SearchIndex, signals: Signals, span: Span) -> Found:
     if not picks:
         return []
     floor = DENSE_FLOOR * max(p.score for p in picks)
-    return [(p.id, p.score, Reason(Why.LIKE, p.like)) for p in picks if p.score >= floor]
+    kept = [p for p in picks if p.score >= floor]
+    like = _most_like(index, [p.id for p in kept], found, vectors)
+    return [(p.id, p.score, Reason(Why.LIKE, like.get(p.id, p.like))) for p in kept]
+
+
+def _most_like(
+    index: SearchIndex, ids: list[str], library: list[str], vectors: FloatArray
+) -> dict[str, str]:
+    """For each pick, the library paper nearest to it. The index names the paper that gave
+    the pick most of its (weighted) score, which can be a heavy paper on another subject;
+    the reason shown is the paper the pick is most like."""
+    found, picked = index.vectors_of(ids)
+    if not found:
+        return {}
+    nearest = np.argmax(picked @ vectors.T, axis=1)
+    return {pid: library[int(j)] for pid, j in zip(found, nearest.tolist(), strict=True)}
 
 
 def author_picks(signals: Signals, span: Span) -> Found:

@@ -225,11 +225,28 @@ def test_feedback_changes_the_next_picks(client, library, reader):
     assert robots, "more like this brings the paper's neighbours"
     assert any(r.value == robot for p in robots for r in p.reasons)
     assert robot not in {p.paper_id for p in more}
+    for pick in more:  # the heavy paper is not given as the reason for papers unlike it
+        like = next(r.value for r in pick.reasons if r.why == foryou.Why.LIKE)
+        if topic(pick.paper_id) in {QUANTUM, GALAXY, ROBOT}:
+            assert topic(like) == topic(pick.paper_id)
 
     # taken back: the dismissed papers may come back
     for pid in galaxy_before[:3]:
         feedback(client, pid, "clear")
     assert galaxy_before[0] in {p.paper_id for p in all_picks(client, window="7")}
+
+
+def test_a_pick_is_explained_by_the_library_paper_it_is_most_like(client, library, reader):
+    for pid in library[QUANTUM]:  # read: the lightest signal
+        ReadMark.objects.create(user=reader, paper=Paper.objects.get(arxiv_id=pid))
+    heavy = make(ROBOT, 40)[0]
+    keeper.index_pending()
+    feedback(reader_client(client, reader), heavy, "more")  # the heaviest paper of all
+    found = picks(client, window="7")
+    quantum = [p for p in found if topic(p.paper_id) == QUANTUM]
+    assert len(quantum) == 6
+    for pick in quantum:
+        assert next(r.value for r in pick.reasons if r.why == foryou.Why.LIKE) in library[QUANTUM]
 
 
 def test_feedback_through_htmx_swaps_the_card(client, library, reader):
