@@ -53,7 +53,9 @@ log = logging.getLogger(__name__)
 PER_PAGE = 30
 MAX_PICKS = 300  # the merged list is cut here: ten pages
 DENSE_PICKS = 200  # what the index recommends from the library's profiles
-DENSE_FLOOR = 0.5  # dense picks scoring under this share of the best are left out
+# Dense picks scoring under this share of the best pick of their interest (the profile of the
+# library paper they are most like) are left out: the tail of a small catalogue.
+DENSE_FLOOR = 0.5
 MOST_PROFILES = 8
 LIBRARY_CAP = 2000  # the newest signals of each kind that make the profiles
 AUTHOR_PICKS = 100
@@ -257,8 +259,8 @@ class Pick:
 
 def merge(sources: Iterable[tuple[str, float, Reason]]) -> list[Pick]:
     """One list from every source's ``(paper id, score, reason)``: a paper's score is its
-    best source's plus ``OTHERS_SHARE`` of the rest; best first, ties by arXiv id (newer
-    first)."""
+    best source's plus ``OTHERS_SHARE`` of the rest; best first, ties in the order the
+    sources gave them (each source lists its picks best or newest first)."""
     picks: dict[str, Pick] = {}
     for pid, score, reason in sources:
         picks.setdefault(pid, Pick(pid)).add(score, reason)
@@ -266,8 +268,7 @@ def merge(sources: Iterable[tuple[str, float, Reason]]) -> list[Pick]:
         ordered = sorted(pick.scores, reverse=True)
         pick.score = ordered[0] + OTHERS_SHARE * sum(ordered[1:])
         pick.reasons.sort(key=lambda r: list(Why).index(r.why))
-    newest = sorted(picks.values(), key=lambda p: p.paper_id, reverse=True)
-    return sorted(newest, key=lambda p: -p.score)
+    return sorted(picks.values(), key=lambda p: -p.score)  # stable: ties in sources' order
 
 
 Found = list[tuple[str, float, Reason]]  # a source's picks: (arXiv id, score, reason)
@@ -290,10 +291,28 @@ def dense_picks(index: SearchIndex, signals: Signals, span: Span) -> Found:
     )
     if not picks:
         return []
-    floor = DENSE_FLOOR * max(p.score for p in picks)
-    kept = [p for p in picks if p.score >= floor]
-    like = _most_like(index, [p.id for p in kept], found, vectors)
-    return [(p.id, p.score, Reason(Why.LIKE, like.get(p.id, p.like))) for p in kept]
+    like = _most_like(index, [p.id for p in picks], found, vectors)
+    interest = {member: j for j, profile in enumerate(profiles) for member in profile.members}
+    best: dict[int, float] = {}
+    for p in picks:
+        j = interest.get(like.get(p.id, p.like), p.profile)
+        best[j] = max(best.get(j, p.score), p.score)
+    kept = [
+        p
+        for p in picks
+        if p.score >= DENSE_FLOOR * best[interest.get(like.get(p.id, p.like), p.profile)]
+    ]
+    # The index's order shares the list among the interests by their weight (a light
+    # interest's picks score lower, yet are not pushed off the page): each pick is given the
+    # best score at or after its place, so merging by score keeps that order.
+    placed: list[float] = []
+    for p in reversed(kept):
+        placed.append(max(p.score, placed[-1]) if placed else p.score)
+    placed.reverse()
+    return [
+        (p.id, score, Reason(Why.LIKE, like.get(p.id, p.like)))
+        for p, score in zip(kept, placed, strict=True)
+    ]
 
 
 def _most_like(

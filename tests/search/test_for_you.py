@@ -236,6 +236,17 @@ def test_feedback_changes_the_next_picks(client, library, reader):
     assert galaxy_before[0] in {p.paper_id for p in all_picks(client, window="7")}
 
 
+def test_more_like_this_on_one_interest_keeps_the_others_on_the_page(client, library, reader):
+    save(reader, library[GALAXY])
+    for pid in library[QUANTUM]:  # read only: a light interest, but one
+        ReadMark.objects.create(user=reader, paper=Paper.objects.get(arxiv_id=pid))
+    client.force_login(reader)
+    galaxy = next(p.paper_id for p in picks(client, window="7") if topic(p.paper_id) == GALAXY)
+    feedback(client, galaxy, "more")
+    top = [topic(p.paper_id) for p in picks(client, window="7")[:10]]
+    assert top.count(QUANTUM) >= 2 and top.count(GALAXY) >= 4
+
+
 def test_a_pick_is_explained_by_the_library_paper_it_is_most_like(client, library, reader):
     for pid in library[QUANTUM]:  # read: the lightest signal
         ReadMark.objects.create(user=reader, paper=Paper.objects.get(arxiv_id=pid))
