@@ -7,6 +7,7 @@ import re
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -21,6 +22,7 @@ from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.catalog.models import Author, Category, Paper
 from dailypapers.community import lists
 from dailypapers.community.fetch import get_or_fetch_paper
+from dailypapers.community.ratelimit import Rate, allow, requester
 from dailypapers.library.models import ReaderState
 from dailypapers.sources.http import SourceError
 
@@ -134,7 +136,12 @@ def feedback(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def add_papers(request: HttpRequest) -> HttpResponse:
-    """Papers the reader likes, pasted as ids or links: saved to their reading list."""
+    """Papers the reader likes, pasted as ids or links: saved to their reading list. Limited
+    as submissions are (``RATE_SUBMIT``): papers the catalogue lacks are fetched from arXiv."""
+    if not allow("for-you-papers", requester(request), settings.RATE_SUBMIT):
+        rate = Rate.parse(settings.RATE_SUBMIT).describe()
+        message = f"Too many requests: at most {rate}. Please wait a little."
+        return render(request, "community/limited.html", {"message": message}, status=429)
     form = PapersForm(request.POST)
     if not form.is_valid():
         return _refused(request, form)
@@ -155,16 +162,23 @@ def add_papers(request: HttpRequest) -> HttpResponse:
     found = [known[i] for i in ids if i in known]
     missing = [i for i in ids if i not in known]
     unknown: list[str] = []
+    unreachable: list[str] = []
     for arxiv_id in missing[:MAX_FETCHES]:
         try:
             paper = get_or_fetch_paper(arxiv_id)
-        except (SourceError, InvalidArxivId):
-            paper = None
+        except SourceError:
+            unreachable.append(arxiv_id)
+            continue
         if paper is None:
             unknown.append(arxiv_id)
         else:
             found.append(paper)
     unknown += missing[MAX_FETCHES:]
+    if unreachable:
+        messages.error(
+            request,
+            "arXiv could not be reached for " + ", ".join(unreachable) + ": try again later.",
+        )
     if unknown:
         messages.error(
             request,

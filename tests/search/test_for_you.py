@@ -28,6 +28,8 @@ from dailypapers.search import foryou, keeper
 from dailypapers.search.holder import HOLDER
 from tests.community.helpers import make_entry, make_user
 from tests.fixtures import TOPICS
+from tests.sources.conftest import loopback, sources  # noqa: F401 (fixtures)
+from tests.sources.sources_loopback import ATOM, Reply, fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +56,11 @@ def make(topic: int, days_ago: float, n: int = 1, **overrides: Any) -> list[str]
         records.append(PaperRecord(**values))
     upsert_papers(records, source="test")
     return [r.arxiv_id for r in records]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(fresh_cache: None) -> None:
+    """Rate-limit counts start from zero in every test."""
 
 
 @pytest.fixture
@@ -365,6 +372,34 @@ def test_a_reader_without_signals_sees_trending_and_is_asked_for_interests(
     again = client.post("/for-you/papers", {"ids": known}, follow=True)
     assert "already on your reading list" in again.content.decode()
     assert entry.paper.arxiv_id  # trending stays reachable from the page's header
+
+
+def test_papers_the_catalogue_lacks_are_fetched_from_arxiv(
+    client,
+    search_settings,
+    reader,
+    sources,  # noqa: F811
+):
+    sources.reply("/api/query", Reply(200, fixture("api_ids.xml"), ATOM))
+    client.force_login(reader)
+    made = client.post("/for-you/papers", {"ids": "arXiv:2501.01234v1"}, follow=True)
+    assert "Saved 1 paper to your reading list." in made.content.decode()
+    assert sources.requests_to("/api/query")[0].query["id_list"] == "2501.01234"
+    item = CollectionItem.objects.get(collection__owner=reader)
+    assert item.paper.author_names == ["Ana García", "Wei Zhang"]
+    sources.reply("/api/query", Reply(503, b"down", ATOM), Reply(503, b"down", ATOM))
+    down = client.post("/for-you/papers", {"ids": "2502.00001"}, follow=True)
+    assert "arXiv could not be reached for 2502.00001" in down.content.decode()
+    assert CollectionItem.objects.count() == 1
+
+
+def test_adding_papers_is_rate_limited(client, search_settings, reader, settings):
+    settings.RATE_SUBMIT = "2/h"
+    client.force_login(reader)
+    for _ in range(2):
+        assert client.post("/for-you/papers", {"ids": "junk"}).status_code == 302
+    refused = client.post("/for-you/papers", {"ids": "junk"})
+    assert refused.status_code == 429 and b"at most 2 per hour" in refused.content
 
 
 def test_authors_are_found_by_name_and_followed(client, search_settings, reader):
