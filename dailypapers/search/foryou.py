@@ -292,27 +292,27 @@ def dense_picks(index: SearchIndex, signals: Signals, span: Span) -> Found:
     if not picks:
         return []
     like = _most_like(index, [p.id for p in picks], found, vectors)
-    interest = {member: j for j, profile in enumerate(profiles) for member in profile.members}
+    likes = [like.get(p.id, p.like) for p in picks]
+    profile_of = {member: j for j, profile in enumerate(profiles) for member in profile.members}
+    interests = [profile_of.get(lib, p.profile) for p, lib in zip(picks, likes, strict=True)]
     best: dict[int, float] = {}
-    for p in picks:
-        j = interest.get(like.get(p.id, p.like), p.profile)
+    for p, j in zip(picks, interests, strict=True):
         best[j] = max(best.get(j, p.score), p.score)
     kept = [
-        p
-        for p in picks
-        if p.score >= DENSE_FLOOR * best[interest.get(like.get(p.id, p.like), p.profile)]
+        (p.id, p.score, lib)
+        for p, lib, j in zip(picks, likes, interests, strict=True)
+        if p.score >= DENSE_FLOOR * best[j]
     ]
     # The index's order shares the list among the interests by their weight (a light
     # interest's picks score lower, yet are not pushed off the page): each pick is given the
     # best score at or after its place, so merging by score keeps that order.
-    placed: list[float] = []
-    for p in reversed(kept):
-        placed.append(max(p.score, placed[-1]) if placed else p.score)
-    placed.reverse()
-    return [
-        (p.id, score, Reason(Why.LIKE, like.get(p.id, p.like)))
-        for p, score in zip(kept, placed, strict=True)
-    ]
+    out: Found = []
+    running = float("-inf")
+    for pid, score, lib in reversed(kept):
+        running = max(running, score)
+        out.append((pid, running, Reason(Why.LIKE, lib)))
+    out.reverse()
+    return out
 
 
 def _most_like(

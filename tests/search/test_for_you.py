@@ -595,3 +595,20 @@ def test_categories_are_offered_from_the_catalogue(client, search_settings, read
     html = client.get("/for-you").content.decode()
     for code in Category.objects.values_list("code", flat=True):
         assert f'<option value="{code}">' in html
+
+
+def test_merge_keeps_every_reason_and_scores_by_the_best_source() -> None:
+    like = foryou.Reason(foryou.Why.LIKE, "2501.00001")
+    by = foryou.Reason(foryou.Why.AUTHOR, "Ada Lovelace")
+    new_in = foryou.Reason(foryou.Why.CATEGORY, "cs.LG")
+    merged = foryou.merge(
+        [
+            ("2501.00003", 0.5, like),
+            ("2501.00002", 0.4, new_in),
+            ("2501.00004", 0.5, like),  # ties keep the order the sources gave
+            ("2501.00002", 0.9, by),
+        ]
+    )
+    assert [p.paper_id for p in merged] == ["2501.00002", "2501.00003", "2501.00004"]
+    assert merged[0].score == pytest.approx(0.9 + foryou.OTHERS_SHARE * 0.4)
+    assert [r.why for r in merged[0].reasons] == ["author", "category"]
