@@ -23,23 +23,19 @@ from enum import StrEnum
 
 import numpy as np
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.text import slugify
 
-from dailypapers.catalog.models import Author, Category, Paper, PaperAuthor, PaperCategory
+from dailypapers.catalog.models import Author, Paper, PaperAuthor, PaperCategory
 from dailypapers.community.models import Vote
 from dailypapers.community.votes import with_upvotes
 from dailypapers.library.models import (
-    Collection,
     CollectionItem,
     Feedback,
     Follow,
     ReaderState,
     ReadMark,
 )
-from dailypapers.library.models.collections import READING_LIST_NAME
 from papersearch import Filters, SearchIndex, build_profiles
 from papersearch.types import FloatArray
 
@@ -513,65 +509,6 @@ def give_feedback(user: User, paper: Paper, value: str) -> Feedback | None:
         user=user, paper=paper, defaults={"value": choice}
     )
     return feedback
-
-
-def reading_list(user: User) -> Collection:
-    """The reader's reading list, made on first use."""
-    found = Collection.objects.filter(owner=user, is_reading_list=True).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return Collection.objects.create(
-                owner=user,
-                name=READING_LIST_NAME,
-                slug=slugify(READING_LIST_NAME),
-                is_reading_list=True,
-            )
-    except IntegrityError:  # made meanwhile (or the slug is taken by a named collection)
-        found = Collection.objects.filter(owner=user, is_reading_list=True).first()
-        if found is not None:
-            return found
-        return Collection.objects.create(
-            owner=user,
-            name=READING_LIST_NAME,
-            slug=f"{slugify(READING_LIST_NAME)}-{user.pk}",
-            is_reading_list=True,
-        )
-
-
-def save_papers(user: User, papers: Sequence[Paper]) -> int:
-    """Put these papers on the reader's reading list; how many were new there."""
-    if not papers:
-        return 0
-    collection = reading_list(user)
-    have = set(
-        CollectionItem.objects.filter(collection=collection, paper__in=papers).values_list(
-            "paper_id", flat=True
-        )
-    )
-    new = [p for p in papers if p.pk not in have]
-    last = CollectionItem.objects.filter(collection=collection).order_by("-position").first()
-    start = last.position + 1 if last else 0
-    CollectionItem.objects.bulk_create(
-        [
-            CollectionItem(collection=collection, paper=p, position=start + i)
-            for i, p in enumerate(new)
-        ],
-        ignore_conflicts=True,
-    )
-    return len(new)
-
-
-def follow_author(user: User, author: Author) -> bool:
-    """Follow an author; whether the follow is new."""
-    _, made = Follow.objects.get_or_create(user=user, kind=Follow.Kind.AUTHOR, author=author)
-    return made
-
-
-def follow_category(user: User, category: Category) -> bool:
-    _, made = Follow.objects.get_or_create(user=user, kind=Follow.Kind.CATEGORY, category=category)
-    return made
 
 
 def find_authors(text: str, limit: int = 10) -> list[Author]:

@@ -23,6 +23,8 @@ from dailypapers.catalog.models import Author, Category, Paper
 from dailypapers.community import lists
 from dailypapers.community.fetch import get_or_fetch_paper
 from dailypapers.community.ratelimit import Rate, allow, requester
+from dailypapers.library import follows
+from dailypapers.library import services as library
 from dailypapers.library.models import ReaderState
 from dailypapers.sources.http import SourceError
 
@@ -185,7 +187,8 @@ def add_papers(request: HttpRequest) -> HttpResponse:
             "Not found in the catalogue or on arXiv: " + ", ".join(unknown[:MAX_IDS]) + ".",
         )
     if found:
-        added = foryou.save_papers(_member(request), found)
+        user = _member(request)
+        added = sum(library.save(user, paper) for paper in found)
         messages.success(
             request,
             f"Saved {added} paper{'s' if added != 1 else ''} to your reading list."
@@ -205,14 +208,24 @@ def follow(request: HttpRequest) -> HttpResponse:
     user = _member(request)
     if form.cleaned_data.get("author"):
         author = get_object_or_404(Author, pk=form.cleaned_data["author"])
-        foryou.follow_author(user, author)
+        try:
+            follows.follow_author(user, author.pk)
+        except follows.FollowRefused as exc:
+            return _message(request, str(exc))
         messages.success(request, f"You follow {author.name}: their new papers are picks.")
     else:
         code = form.cleaned_data["category"]
         category = Category.objects.filter(code=code).first()
         if category is None:
-            text = "There is no such category: choose one from the list."
-            return render(request, "community/limited.html", {"message": text}, status=400)
-        foryou.follow_category(user, category)
+            return _message(request, "There is no such category: choose one from the list.")
+        try:
+            follows.follow_category(user, category.code)
+        except follows.FollowRefused as exc:
+            return _message(request, str(exc))
         messages.success(request, f"You follow {category.code}: its new papers are picks.")
     return _back(request)
+
+
+def _message(request: HttpRequest, text: str) -> HttpResponse:
+    """A refusal in words, with the page's status (400)."""
+    return render(request, "community/limited.html", {"message": text}, status=400)
