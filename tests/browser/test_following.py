@@ -101,7 +101,8 @@ def test_follow_an_author_a_category_and_a_search(live_server, browser, search_s
     no_sideways_scroll(page, width)
 
     # everything is on the Following page; the search opens as a stream, newest first
-    page.get_by_role("link", name="Following", exact=True).click()
+    page.get_by_role("link", name="Your papers", exact=True).click()
+    page.get_by_role("navigation", name="Your papers").get_by_role("link", name="Following").click()
     page.wait_for_url(url + "/following")
     assert page.get_by_role("link", name="Emmy Noether").is_visible()
     assert page.get_by_role("link", name="math.RA").is_visible()
