@@ -174,12 +174,13 @@ def test_follows_bring_their_picks_with_their_reasons(client, library, reader):
         whys = {r.why: r for r in found[pid].reasons}
         assert whys[foryou.Why.AUTHOR].value == "Barbara Liskov"
         assert whys[foryou.Why.SEARCH].label == "Robots"  # a pick from two sources keeps both
-    assert "By <bdi>Barbara Liskov</bdi>" in html
+    assert 'By <a href="/authors/by-name?name=Barbara%20Liskov"><bdi>Barbara Liskov</bdi></a>' in html
     assert "Matches your saved search" in html and "<q><bdi>Robots</bdi></q>" in html
     assert "<q><bdi>diffusion image</bdi></q>" in html
     new_in = [p for p in found.values() if any(r.why == foryou.Why.CATEGORY for r in p.reasons)]
     assert new_in and all(topic(p.paper_id) == GALAXY for p in new_in)
-    assert 'New in <a href="/search?cat=astro-ph.CO">astro-ph.CO</a>' in html
+    assert 'New in <a href="/categories/astro-ph.CO">astro-ph.CO</a>' in html
+    assert "Save to your reading list" in html  # every pick can be saved, like every card
     diffusion = [p for p in found.values() if topic(p.paper_id) == DIFFUSION]
     assert 0 < len(diffusion) <= foryou.SEARCH_PICKS
     # the two-source picks rank above the one-source ones
