@@ -291,3 +291,28 @@ def test_the_task_runs_the_job(catalogue, start, no_fetch, settings):
     result = run_import.enqueue(created.pk)
     assert result.return_value == "done"
     assert ImportEntry.objects.filter(job=created, outcome="added").count() == 2
+
+
+@pytest.mark.usefixtures("catalogue", "no_fetch")
+@pytest.mark.parametrize(("fmt", "suffix"), [("bibtex", "bib"), ("csl-json", "json")])
+def test_an_exported_collection_imports_back_whole(client, reader, start, fmt, suffix):
+    """Export a collection, import the file into another: the same papers, every one
+    matched by its arXiv id, nothing left over (the two halves agree on the formats)."""
+    from dailypapers.catalog.models import Paper
+    from dailypapers.library.models import Collection, CollectionItem
+    from dailypapers.library.services import add, create_collection
+
+    papers = list(Paper.objects.order_by("arxiv_id"))
+    source = create_collection(reader, "Everything", public=True)
+    for paper in papers:
+        add(source, paper)
+    exported = client.get(f"/c/{reader.get_username()}/everything.{suffix}")
+    assert exported.status_code == 200
+    target = Collection.objects.create(owner=reader, name="Back", slug="back")
+    done = start(fmt, f"everything.{suffix}", text=exported.content.decode(), into=target)
+    entries = list(done.entries.all())
+    assert len(entries) == len(papers)
+    assert {e.outcome for e in entries} == {"added"}
+    assert {e.matched_by for e in entries} == {"arxiv"}
+    back = CollectionItem.objects.filter(collection=target).values_list("paper_id", flat=True)
+    assert sorted(back) == sorted(p.pk for p in papers)
