@@ -302,7 +302,8 @@ def test_the_embedded_worker_runs_an_import_from_the_form(
     """The site's own queue (the database backend) and `dailypapers worker --batch`."""
     from django.core.management import call_command
 
-    assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        pytest.skip("production mode runs jobs on RQ workers, not the database queue")
     settings.FETCH_MISSING_PAPERS = False
     client.force_login(reader)
     with django_capture_on_commit_callbacks(execute=True):
