@@ -45,10 +45,17 @@ class RecommendConfig:
 
     per_profile: int = 200  # candidates each profile brings when they are too many to scan
     exact_rows: int = 100_000  # up to this many allowed rows, every one is scored
+    # past this many (allowed rows x library papers), the allowed rows are first cut to the
+    # per_profile nearest to each profile's vector, and only those scored in full
+    score_pairs: int = 1_000_000
     top_m: int = 3  # a candidate's score: the mean of its best similarities to library papers
     negative_weight: float = 0.5  # how much nearness to a dismissed paper costs
     negative_floor: float = 0.3  # similarities to dismissed papers below this cost nothing
+    # only nearness to a dismissed paper beyond the candidate's own score (its nearness to
+    # the library) costs: a paper more like what was dismissed than like what was kept
+    negative_relative: bool = False
     balance: bool = True  # share the list among the profiles by their weight
+    balance_pool: int = 4  # the best k * this many candidates by score are shared out
 
 
 def balanced_order(scores: FloatArray, profile: RowArray, weights: FloatArray) -> RowArray:
@@ -116,8 +123,8 @@ def build_profiles(
     assign = np.zeros(len(x), np.int64)
     for _ in range(iterations):
         assign = np.argmax(x @ centres.T, axis=1)
-        moved = np.zeros_like(centres)
-        np.add.at(moved, assign, x * w[:, None])
+        member = (assign[None, :] == np.arange(len(centres))[:, None]).astype(np.float32)
+        moved = member @ (x * w[:, None])  # each centre's members, weighted, summed
         empty = np.linalg.norm(moved, axis=1) == 0
         moved[empty] = centres[empty]
         moved = normalise(moved)
@@ -165,12 +172,15 @@ def score(
     library_weights: FloatArray,
     negative_vectors: FloatArray | None,
     config: RecommendConfig,
+    *,
+    scale: float | None = None,
 ) -> tuple[FloatArray, RowArray]:
     """Each candidate's score and the index of the library paper it is most like (weights
-    are relative: the heaviest paper counts fully)."""
+    are relative: the heaviest paper, or a paper of weight ``scale``, counts fully)."""
     sims = candidate_vectors @ library_vectors.T  # candidates x library
     m = min(config.top_m, sims.shape[1])
-    weighted = sims * (library_weights / max(float(library_weights.max()), 1e-9))[None, :]
+    heaviest = float(library_weights.max()) if scale is None else scale
+    weighted = sims * (library_weights / max(heaviest, 1e-9))[None, :]
     best = np.argmax(weighted, axis=1)
     if m == 1:
         scores = weighted[np.arange(len(best)), best]
@@ -179,5 +189,8 @@ def score(
         scores = part.mean(axis=1)
     if negative_vectors is not None and len(negative_vectors):
         near = (candidate_vectors @ negative_vectors.T).max(axis=1)
-        scores = scores - config.negative_weight * np.maximum(near - config.negative_floor, 0)
+        free = np.float32(config.negative_floor)
+        if config.negative_relative:
+            free = np.maximum(free, scores)
+        scores = scores - config.negative_weight * np.maximum(near - free, 0)
     return scores.astype(np.float32), best.astype(np.int64)
