@@ -180,21 +180,42 @@ def measure(
     return figures(runs), (time.perf_counter() - start) / max(len(readers), 1) * 1000
 
 
-def feedback(bench: Bench, readers: Sequence[Reader], variant: Variant) -> dict[str, tuple]:
-    before, plain, negative = [], [], []
+def pick_dismissed(bench: Bench, first: Sequence[str], reader: Reader, how: str) -> list[str]:
+    """Up to DISMISS of the top 10 picks that are not relevant: the best ranked of them
+    ("any"), or those least like anything the reader went on to write ("off-interest": a
+    reader dismisses what is far from what they want, which their later papers stand for)."""
+    wrong = [i for i in first[:10] if i not in reader.relevant]
+    if how == "any" or len(wrong) <= DISMISS:
+        return wrong[:DISMISS]
+    _, wanted = bench.index.vectors_of(sorted(reader.relevant))
+    ids, vectors = bench.index.vectors_of(wrong)
+    nearness = (vectors @ wanted.T).max(axis=1)
+    return [ids[i] for i in np.argsort(nearness, kind="stable")[:DISMISS].tolist()]
+
+
+DISMISSALS = ("any", "off-interest")
+
+
+def feedback(
+    bench: Bench, readers: Sequence[Reader], variants: dict[str, Variant]
+) -> dict[str, dict[str, tuple[float, ...]]]:
+    """For each way of choosing what is dismissed: the next ranking's figures with the
+    dismissed excluded only (negatives ignored) and with them as negatives, per variant."""
+    ignore = Variant(replace(RecommendConfig(), negative_weight=0.0))
+    runs: dict[str, dict[str, list[tuple[list[str], frozenset[str]]]]] = {}
     for r in readers:
-        first = bench.foryou(r, variant)
-        dismissed = [i for i in first[:10] if i not in r.relevant][:DISMISS]
-        before.append((first, r.relevant))
-        exclude_only = replace(r, library=r.library + tuple(dismissed))
-        exclude_only = replace(exclude_only, weights=r.weights + (0.0,) * len(dismissed))
-        plain.append((bench.foryou(exclude_only, variant), r.relevant))
-        negative.append((bench.foryou(r, variant, negatives=dismissed), r.relevant))
-    return {
-        "first ranking": figures(before),
-        "dismissed excluded only": figures(plain),
-        "dismissed as negatives": figures(negative),
-    }
+        first = bench.foryou(r, Variant())
+        for how in DISMISSALS:
+            dismissed = pick_dismissed(bench, first, r, how)
+            out = runs.setdefault(how, {})
+            out.setdefault("excluded only", []).append(
+                (bench.foryou(r, ignore, negatives=dismissed), r.relevant)
+            )
+            for label, variant in variants.items():
+                out.setdefault(label, []).append(
+                    (bench.foryou(r, variant, negatives=dismissed), r.relevant)
+                )
+    return {how: {k: figures(v) for k, v in out.items()} for how, out in runs.items()}
 
 
 def line(label: str, values: tuple[float, ...], ms: float | None = None) -> str:
@@ -228,24 +249,21 @@ def sweep_variants() -> dict[str, Variant]:
 
 def negative_variants() -> dict[str, Variant]:
     base = RecommendConfig()
-    out = {"negatives ignored": Variant(replace(base, negative_weight=0.0))}
-    for weight in (0.5, 1.0):
-        for floor in (0.3, 0.5, 0.7):
-            out[f"negative {weight} floor {floor}"] = Variant(
-                replace(base, negative_weight=weight, negative_floor=floor)
-            )
-    for weight in (0.5, 1.0, 2.0):
-        out[f"negative {weight} relative"] = Variant(
-            replace(base, negative_weight=weight, negative_floor=0.0, negative_relative=True)
+    out = {}
+    for weight, floor, relative in (
+        (0.5, 0.3, False),
+        (0.5, 0.7, False),
+        (0.5, 0.0, True),
+        (1.0, 0.0, True),
+        (0.5, 0.5, True),
+        (1.0, 0.5, True),
+        (1.0, 0.7, True),
+        (2.0, 0.7, True),
+    ):
+        name = f"negative {weight} floor {floor}" + (" relative" if relative else "")
+        out[name] = Variant(
+            replace(base, negative_weight=weight, negative_floor=floor, negative_relative=relative)
         )
-    return out
-
-
-def dismissals(bench: Bench, readers: Sequence[Reader], variant: Variant) -> list[list[str]]:
-    out = []
-    for r in readers:
-        first = bench.foryou(r, variant)
-        out.append([i for i in first[:10] if i not in r.relevant][:DISMISS])
     return out
 
 
@@ -254,6 +272,7 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=500, help="per half")
     parser.add_argument("--variant", choices=("own", "coauthors"), default="own")
     parser.add_argument("--sweep", action="store_true", help="knob candidates, tuning half")
+    parser.add_argument("--negatives-only", action="store_true", help="in --sweep")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     started = time.perf_counter()
@@ -283,17 +302,14 @@ def main() -> None:
     if args.sweep:
         tuning = halves["tuning"]
         print("tuning half: knobs")
-        for label, variant in sweep_variants().items():
+        for label, variant in ({} if args.negatives_only else sweep_variants()).items():
             values, ms = measure(tuning, lambda r, v=variant: bench.foryou(r, v))
             print(line(label, values, ms), flush=True)
-        print("tuning half: feedback (next ranking with the dismissed as negatives)")
-        dismissed = dismissals(bench, tuning, Variant())
-        for label, variant in negative_variants().items():
-            after = [
-                (bench.foryou(r, variant, negatives=d), r.relevant)
-                for r, d in zip(tuning, dismissed, strict=True)
-            ]
-            print(line(label, figures(after)), flush=True)
+        print("tuning half: feedback, the next ranking")
+        for how, found in feedback(bench, tuning, negative_variants()).items():
+            print(f"  {DISMISS} dismissed ({how}):")
+            for label, values in found.items():
+                print(line("  " + label, values), flush=True)
         return
     for name, readers in halves.items():
         print(f"{name} half ({len(readers)} readers), top {DEPTH}:")
@@ -306,8 +322,10 @@ def main() -> None:
             values, ms = measure(readers, rank)
             print(line(label, values, ms), flush=True)
         print(f"  feedback: {DISMISS} non-relevant top-10 picks marked not interested")
-        for label, values in feedback(bench, readers, Variant()).items():
-            print(line("  " + label, values), flush=True)
+        for how, found in feedback(bench, readers, {"as negatives": Variant()}).items():
+            print(f"    dismissed: {how}")
+            for label, values in found.items():
+                print(line("    " + label, values), flush=True)
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 

@@ -23,7 +23,7 @@ from papersearch.dense import normalise, top_k
 from papersearch.embed import DIM, MODEL_NAME, Embedder, text_hashes
 from papersearch.generation import Generation
 from papersearch.manifest import ID_BYTES, Manifest
-from papersearch.profiles import Pick, Profile, RecommendConfig, balanced_order
+from papersearch.profiles import Pick, Profile, RecommendConfig, balanced_order, one_blas_thread
 from papersearch.profiles import score as score_candidates
 from papersearch.query import ParsedQuery, parse
 from papersearch.ranking import order_by
@@ -330,6 +330,20 @@ class SearchIndex:
         ``filters`` (dates, categories, ``exclude``: what they have seen or dismissed),
         leaving out the profiles' own papers and scoring down papers near ``negatives``
         (papers they were not interested in). See ``papersearch.profiles``."""
+        with one_blas_thread():
+            return self._recommend(
+                profiles, negatives=negatives, filters=filters, k=k, config=config
+            )
+
+    def _recommend(
+        self,
+        profiles: Sequence[Profile],
+        *,
+        negatives: Sequence[str],
+        filters: Filters | None,
+        k: int,
+        config: RecommendConfig | None,
+    ) -> list[Pick]:
         config = config or RecommendConfig()
         gen = self.generation
         profiles = [p for p in profiles if p.members]

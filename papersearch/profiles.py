@@ -18,12 +18,35 @@ library gives the same profiles) into a few weighted profiles, each remembering 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from papersearch.dense import normalise
 from papersearch.types import FloatArray, RowArray
+
+_BLAS: list[Any] = []  # the process's BLAS thread pools, found on first use
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """Run numpy's matrix products on one thread for the block: those of a reader's picks
+    are a few hundred million operations, where a second thread saves little and, on a
+    machine whose other core is busy, its hand-offs made one call in ten take 5-10 times
+    as long (bench/foryou_speed.py: p99 657 against 60 ms). A no-op without threadpoolctl."""
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+        except ImportError:  # pragma: no cover - installed with sentence-transformers
+            _BLAS.append(None)
+        else:
+            _BLAS.append(ThreadpoolController())
+    controller = _BLAS[0]
+    if controller is None:  # pragma: no cover
+        return nullcontext()
+    limiter: AbstractContextManager[object] = controller.limit(limits=1, user_api="blas")
+    return limiter
 
 
 @dataclass(frozen=True)
@@ -48,7 +71,7 @@ class RecommendConfig:
     # past this many (allowed rows x library papers), the allowed rows are first cut to the
     # per_profile nearest to each profile's vector, and only those scored in full
     score_pairs: int = 1_000_000
-    top_m: int = 3  # a candidate's score: the mean of its best similarities to library papers
+    top_m: int = 1  # a candidate's score: the mean of its best similarities to library papers
     negative_weight: float = 0.5  # how much nearness to a dismissed paper costs
     negative_floor: float = 0.3  # similarities to dismissed papers below this cost nothing
     # only nearness to a dismissed paper beyond the candidate's own score (its nearness to
@@ -111,6 +134,22 @@ def build_profiles(
     """
     if len(ids) != len(vectors):
         raise ValueError("one vector per id")
+    with one_blas_thread():
+        return _build_profiles(
+            ids, vectors, weights, most=most, label=label, iterations=iterations, seed=seed
+        )
+
+
+def _build_profiles(
+    ids: Sequence[str],
+    vectors: FloatArray,
+    weights: Sequence[float] | None,
+    *,
+    most: int,
+    label: str,
+    iterations: int,
+    seed: int,
+) -> list[Profile]:
     w = np.ones(len(ids), np.float32) if weights is None else np.asarray(weights, np.float32)
     keep = np.flatnonzero(w > 0)
     if not len(keep):
