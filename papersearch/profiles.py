@@ -73,7 +73,7 @@ class RecommendConfig:
     score_pairs: int = 1_000_000
     top_m: int = 1  # a candidate's score: the mean of its best similarities to library papers
     negative_weight: float = 0.5  # how much nearness to a dismissed paper costs
-    negative_floor: float = 0.3  # similarities to dismissed papers below this cost nothing
+    negative_floor: float = 0.7  # similarities to dismissed papers below this cost nothing
     # only nearness to a dismissed paper beyond the candidate's own score (its nearness to
     # the library) costs: a paper more like what was dismissed than like what was kept
     negative_relative: bool = False
