@@ -230,6 +230,7 @@ def sweep_variants() -> dict[str, Variant]:
         "default": Variant(),
         "top_m 1": Variant(replace(base, top_m=1)),
         "top_m 2": Variant(replace(base, top_m=2)),
+        "top_m 3": Variant(replace(base, top_m=3)),
         "top_m 5": Variant(replace(base, top_m=5)),
         "balance off": Variant(replace(base, balance=False)),
         "balance off, top_m 1": Variant(replace(base, balance=False, top_m=1)),
@@ -273,6 +274,8 @@ def main() -> None:
     parser.add_argument("--variant", choices=("own", "coauthors"), default="own")
     parser.add_argument("--sweep", action="store_true", help="knob candidates, tuning half")
     parser.add_argument("--negatives-only", action="store_true", help="in --sweep")
+    parser.add_argument("--half", choices=("tuning", "report"), default="tuning")
+    parser.add_argument("--only", default="", help="in --sweep: labels, comma-separated")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     started = time.perf_counter()
@@ -300,13 +303,18 @@ def main() -> None:
         flush=True,
     )
     if args.sweep:
-        tuning = halves["tuning"]
-        print("tuning half: knobs")
-        for label, variant in ({} if args.negatives_only else sweep_variants()).items():
+        tuning = halves[args.half]
+        only = {x.strip() for x in args.only.split(",") if x.strip()}
+
+        def chosen(variants: dict[str, Variant]) -> dict[str, Variant]:
+            return {k: v for k, v in variants.items() if not only or k in only}
+
+        print(f"{args.half} half: knobs")
+        for label, variant in ({} if args.negatives_only else chosen(sweep_variants())).items():
             values, ms = measure(tuning, lambda r, v=variant: bench.foryou(r, v))
             print(line(label, values, ms), flush=True)
-        print("tuning half: feedback, the next ranking")
-        for how, found in feedback(bench, tuning, negative_variants()).items():
+        print(f"{args.half} half: feedback, the next ranking")
+        for how, found in feedback(bench, tuning, chosen(negative_variants())).items():
             print(f"  {DISMISS} dismissed ({how}):")
             for label, values in found.items():
                 print(line("  " + label, values), flush=True)

@@ -377,7 +377,7 @@ class SearchIndex:
                 keep[at[rows[at] == drop]] = False
             allowed = np.flatnonzero(keep).astype(np.int64)
             pairs = len(allowed) * len(library)
-            if pairs > config.score_pairs and len(allowed) > len(profiles) * config.per_profile:
+            if pairs > config.score_pairs and len(allowed) > config.per_profile:
                 shortlist = _nearest_per_profile(vectors, keep, profiles, config.per_profile)
                 lib_owner = np.asarray(owner, dtype=np.int64)[index_of]
                 allowed, scored = _score_by_profile(

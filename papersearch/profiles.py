@@ -6,13 +6,19 @@ library gives the same profiles) into a few weighted profiles, each remembering 
 ``recommend`` then finds new papers for all profiles at once, in two steps:
 
 1. **Candidates**: the rows that pass the filters (dates, categories) and are not excluded
-   (seen, saved, dismissed). When they are few (a week of papers) every one is scored against
-   every profile in one matrix product; when they are many, each profile asks the dense index
-   for its nearest allowed rows.
+   (seen, saved, dismissed). When they are few (a month of papers) the window's rows and
+   vectors are read once per state of the index and kept (``Generation.window``), and every
+   one is scored; when they are many, each profile asks the dense index for its nearest
+   allowed rows.
 2. **Scores**: each candidate is compared with the library's papers themselves (not only the
    centroids): its score is the weighted mean of its ``top_m`` best similarities to library
    papers, less a penalty for nearness to papers the reader dismissed. The best library paper
-   is the pick's explanation ("like <paper>").
+   is the pick's explanation ("like <paper>"). A large library over a large window
+   (``score_pairs``) first has each profile shortlist its ``per_profile`` nearest candidates,
+   scored against that profile's own papers.
+
+Measured choices: docs/search.md, "Personal picks" (bench/foryou_quality.py,
+bench/foryou_speed.py).
 """
 
 from __future__ import annotations
@@ -34,7 +40,8 @@ def one_blas_thread() -> AbstractContextManager[object]:
     """Run numpy's matrix products on one thread for the block: those of a reader's picks
     are a few hundred million operations, where a second thread saves little and, on a
     machine whose other core is busy, its hand-offs made one call in ten take 5-10 times
-    as long (bench/foryou_speed.py: p99 657 against 60 ms). A no-op without threadpoolctl."""
+    as long (30 readers, a month of papers at 2.5M: the slowest 657 ms on two threads, 60 ms
+    on one). A no-op without threadpoolctl."""
     if not _BLAS:
         try:
             from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
