@@ -25,7 +25,7 @@ from papersearch.types import Filters, FloatArray, KeyArray, Mask, RowArray
 
 # Windows of rows kept with their vectors in float32 (``Generation.window``), in rows in all
 # across windows: 160k rows of 384 dimensions are 246 MB at most (a month of new papers at
-# 2.5M papers is 62k rows, 95 MB).
+# 2.5M papers is 68k rows, 105 MB).
 WINDOW_CACHE_ROWS = 160_000
 WINDOW_READ_ROWS = 16_384
 WindowKey = tuple[tuple[str, ...], int | None, int | None, bool | None]
