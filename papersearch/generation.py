@@ -7,6 +7,8 @@ with ``SearchIndex.refresh``.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,14 @@ from papersearch.columns import Columns
 from papersearch.dense import DenseIndex, restore_ann
 from papersearch.lexical import LexicalIndex
 from papersearch.manifest import ID_BYTES, Manifest
-from papersearch.types import FloatArray, KeyArray, Mask, RowArray
+from papersearch.types import Filters, FloatArray, KeyArray, Mask, RowArray
+
+# Windows of rows kept with their vectors in float32 (``Generation.window``), in rows in all
+# across windows: 160k rows of 384 dimensions are 246 MB at most (a month of new papers at
+# 2.5M papers is 68k rows, 105 MB).
+WINDOW_CACHE_ROWS = 160_000
+WINDOW_READ_ROWS = 16_384
+WindowKey = tuple[tuple[str, ...], int | None, int | None, bool | None]
 
 
 def encode_ids(ids: Sequence[str]) -> npt.NDArray[np.bytes_]:
@@ -82,6 +91,10 @@ class Generation:
         self.lexical = LexicalIndex(path / files.lexical)
         self._lookup: tuple[npt.NDArray[Any], RowArray] | None = None
         self._cache: VectorCache | None = None
+        # a window's row count, and its rows and vectors unless there were too many
+        self._windows: OrderedDict[WindowKey, tuple[int, tuple[RowArray, FloatArray] | None]]
+        self._windows = OrderedDict()
+        self._windows_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path) -> Generation:
@@ -122,6 +135,52 @@ class Generation:
         """The stored unit vector of a paper, or None when it is not indexed."""
         row = int(self.rows_of([paper_id])[0])
         return None if row < 0 else np.asarray(self.vectors[row], dtype=np.float32)
+
+    def window(self, filters: Filters, limit: int) -> tuple[RowArray, FloatArray] | None:
+        """The live rows with a vector that pass ``filters`` (its ``exclude`` aside), in
+        order, and their vectors in float32; None when more than ``limit`` rows pass.
+
+        Personal picks score every new paper of a window (the last week's) for each reader:
+        the window is found and read once per generation and kept (the most recently used
+        ones, ``WINDOW_CACHE_ROWS`` rows in all), so a reader's picks cost matrix products,
+        not a mask over every row and a read and conversion of each candidate's vector.
+        """
+        key: WindowKey = (
+            tuple(sorted(filters.categories)),
+            None if filters.date_from is None else filters.date_from.toordinal(),
+            None if filters.date_to is None else filters.date_to.toordinal(),
+            filters.has_code,
+        )
+        with self._windows_lock:
+            if key in self._windows:
+                self._windows.move_to_end(key)
+                count, cached = self._windows[key]
+                if count > limit:
+                    return None
+                if cached is not None:
+                    return cached
+        mask = self.columns.mask(filters, dense=True)
+        count = self.columns.rows if mask is None else int(np.count_nonzero(mask))
+        if count > limit:
+            found = None
+        else:
+            rows: RowArray = (
+                np.arange(self.columns.rows, dtype=np.int64)
+                if mask is None
+                else np.flatnonzero(mask).astype(np.int64)
+            )
+            vectors: FloatArray = np.empty((len(rows), self.manifest.dim), dtype=np.float32)
+            for lo in range(0, len(rows), WINDOW_READ_ROWS):  # f16 -> f32 a block at a time
+                vectors[lo : lo + WINDOW_READ_ROWS] = self.vectors[rows[lo : lo + WINDOW_READ_ROWS]]
+            found = (rows, vectors)
+        with self._windows_lock:
+            self._windows[key] = (count, found)
+            self._windows.move_to_end(key)
+            held = sum(len(w[0]) for _, w in self._windows.values() if w is not None)
+            while held > WINDOW_CACHE_ROWS and len(self._windows) > 1:
+                _, (_, old) = self._windows.popitem(last=False)
+                held -= 0 if old is None else len(old[0])
+        return found
 
     def vector_cache(self) -> VectorCache:
         if self._cache is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from papersearch.dense import normalise, top_k
 from papersearch.embed import DIM, MODEL_NAME, Embedder, text_hashes
 from papersearch.generation import Generation
 from papersearch.manifest import ID_BYTES, Manifest
-from papersearch.profiles import Pick, Profile, RecommendConfig, balanced_order
+from papersearch.profiles import Pick, Profile, RecommendConfig, balanced_order, one_blas_thread
 from papersearch.profiles import score as score_candidates
 from papersearch.query import ParsedQuery, parse
 from papersearch.ranking import order_by
@@ -43,7 +43,6 @@ from papersearch.writer import Writer, vectors_for
 
 ProgressCallback = Callable[[str, int, int], None]
 SCORE_CHUNK = 16_384  # candidates scored against the library at a time
-BALANCE_POOL = 4  # the best k * this many candidates are shared out among the profiles
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,64 @@ class IndexConfig:
     verbatim_words: int = 6  # a query this long found word for word in a paper puts it first
     verbatim_depth: int = 10  # among the lexical top this many (0: off)
     sort_pool: int = 1000
+
+
+def _nearest_per_profile(
+    vectors: FloatArray, keep: npt.NDArray[np.bool_], profiles: Sequence[Profile], each: int
+) -> list[RowArray]:
+    """For each profile, the positions of the ``each`` kept rows of ``vectors`` nearest to
+    its vector: the shortlist a large library scores."""
+    centres = np.stack([p.vector for p in profiles]).astype(np.float32)
+    near = np.empty((len(vectors), len(centres)), dtype=np.float32)
+    for lo in range(0, len(vectors), SCORE_CHUNK):
+        near[lo : lo + SCORE_CHUNK] = vectors[lo : lo + SCORE_CHUNK] @ centres.T
+    near[~keep] = -np.inf
+    out: list[RowArray] = []
+    for j in range(len(centres)):
+        chosen = np.argpartition(-near[:, j], each - 1)[:each]
+        out.append(chosen[keep[chosen]].astype(np.int64))
+    return out
+
+
+def _score_by_profile(
+    vectors: FloatArray,
+    shortlist: list[RowArray],
+    *,
+    library: FloatArray,
+    library_weights: FloatArray,
+    owner: RowArray,
+    negative: FloatArray,
+    config: RecommendConfig,
+) -> tuple[RowArray, tuple[FloatArray, RowArray]]:
+    """Each profile's shortlisted rows scored against that profile's own papers (``owner``
+    says whose each library row is, in order): a candidate's best library papers are its
+    nearest profile's, and this costs the library's size once, not once per candidate.
+    A row several profiles chose keeps its best score. Returns the positions (sorted) and
+    their scores and library papers."""
+    scale = float(library_weights.max())
+    found: list[RowArray] = []
+    scores: list[FloatArray] = []
+    likes: list[RowArray] = []
+    bounds = np.searchsorted(owner, np.arange(len(shortlist) + 1))
+    for j, chosen in enumerate(shortlist):
+        lo, hi = int(bounds[j]), int(bounds[j + 1])
+        if hi == lo or not len(chosen):
+            continue
+        s, like = score_candidates(
+            vectors[chosen], library[lo:hi], library_weights[lo:hi], negative, config, scale=scale
+        )
+        found.append(chosen)
+        scores.append(s)
+        likes.append(like + lo)
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, (np.zeros(0, dtype=np.float32), empty)
+    pos, score, like = np.concatenate(found), np.concatenate(scores), np.concatenate(likes)
+    order = np.lexsort((-score, pos))  # by position, the best score first
+    pos, score, like = pos[order], score[order], like[order]
+    first = np.ones(len(pos), dtype=np.bool_)
+    first[1:] = pos[1:] != pos[:-1]
+    return pos[first], (score[first], like[first])
 
 
 def _no_progress(_phase: str, _done: int, _total: int) -> None:
@@ -285,6 +342,20 @@ class SearchIndex:
         ``filters`` (dates, categories, ``exclude``: what they have seen or dismissed),
         leaving out the profiles' own papers and scoring down papers near ``negatives``
         (papers they were not interested in). See ``papersearch.profiles``."""
+        with one_blas_thread():
+            return self._recommend(
+                profiles, negatives=negatives, filters=filters, k=k, config=config
+            )
+
+    def _recommend(
+        self,
+        profiles: Sequence[Profile],
+        *,
+        negatives: Sequence[str],
+        filters: Filters | None,
+        k: int,
+        config: RecommendConfig | None,
+    ) -> list[Pick]:
         config = config or RecommendConfig()
         gen = self.generation
         profiles = [p for p in profiles if p.members]
@@ -305,38 +376,68 @@ class SearchIndex:
         index_of = np.asarray([position[pid] for pid in found], dtype=np.int64)
         library_weights = np.asarray(weights, dtype=np.float32)[index_of]
         wanted = filters or Filters()
-        mask = ranking.allowed_rows(gen, wanted, dense=True)
-        mask = (gen.columns.alive & gen.columns.embedded) if mask is None else mask
         own = gen.rows_of(found)
-        mask[own[own >= 0]] = False
-        allowed = np.flatnonzero(mask).astype(np.int64)
-        if len(allowed) > config.exact_rows:
+        drop = np.concatenate([ranking.excluded_rows(gen, wanted), own[own >= 0]])
+        _, negative = self.vectors_of(list(negatives))
+        window = gen.window(replace(wanted, exclude=frozenset()), config.exact_rows)
+        scored: tuple[FloatArray, RowArray] | None = None
+        if window is not None:  # few enough to compare every one with the profiles
+            rows, vectors = window
+            keep = np.ones(len(rows), dtype=np.bool_)
+            if len(drop) and len(rows):
+                at = np.minimum(np.searchsorted(rows, drop), len(rows) - 1)
+                keep[at[rows[at] == drop]] = False
+            allowed = np.flatnonzero(keep).astype(np.int64)
+            pairs = len(allowed) * len(library)
+            if pairs > config.score_pairs and len(allowed) > config.per_profile:
+                shortlist = _nearest_per_profile(vectors, keep, profiles, config.per_profile)
+                lib_owner = np.asarray(owner, dtype=np.int64)[index_of]
+                allowed, scored = _score_by_profile(
+                    vectors,
+                    shortlist,
+                    library=library,
+                    library_weights=library_weights,
+                    owner=lib_owner,
+                    negative=negative,
+                    config=config,
+                )
+                candidates = vectors[allowed]
+            elif len(allowed) == len(rows):
+                candidates = vectors
+            else:
+                candidates = vectors[allowed]
+            rows = rows[allowed]
+        else:  # too many: each profile asks the dense index for its nearest allowed rows
+            mask = ranking.allowed_rows(gen, wanted, dense=True)
+            mask = (gen.columns.alive & gen.columns.embedded) if mask is None else mask
+            mask[own[own >= 0]] = False
             found_rows = [
                 gen.dense.search(p.vector, config.per_profile, allowed=mask)[0] for p in profiles
             ]
-            allowed = np.unique(np.concatenate(found_rows))
-        if not len(allowed):
+            rows = np.unique(np.concatenate(found_rows)).astype(np.int64)
+            candidates = np.asarray(gen.vectors[rows], dtype=np.float32)
+        if not len(rows):
             return []
-        _, negative = self.vectors_of(list(negatives))
-        scores = np.empty(len(allowed), dtype=np.float32)
-        like = np.empty(len(allowed), dtype=np.int64)
-        for lo in range(0, len(allowed), SCORE_CHUNK):
-            chunk = allowed[lo : lo + SCORE_CHUNK]
-            vectors = np.asarray(gen.vectors[chunk], dtype=np.float32)
-            scores[lo : lo + len(chunk)], like[lo : lo + len(chunk)] = score_candidates(
-                vectors, library, library_weights, negative, config
-            )
-        pool = k * BALANCE_POOL if config.balance and len(profiles) > 1 else k
-        positions, best = top_k(np.arange(len(allowed), dtype=np.int64), scores, pool)
+        if scored is None:
+            scores = np.empty(len(rows), dtype=np.float32)
+            like = np.empty(len(rows), dtype=np.int64)
+            for lo in range(0, len(rows), SCORE_CHUNK):
+                hi = min(lo + SCORE_CHUNK, len(rows))
+                scores[lo:hi], like[lo:hi] = score_candidates(
+                    candidates[lo:hi], library, library_weights, negative, config
+                )
+        else:
+            scores, like = scored
+        pool = k * config.balance_pool if config.balance and len(profiles) > 1 else k
+        positions, best = top_k(np.arange(len(rows), dtype=np.int64), scores, pool)
         if pool > k:
             shares = np.asarray([p.weight for p in profiles], dtype=np.float32)
             order = balanced_order(
                 best, np.asarray(owner, np.int64)[index_of[like[positions]]], shares
             )
             positions, best = positions[order[:k]], best[order[:k]]
-        rows, liked = allowed[positions], like[positions]
-        picked = np.asarray(gen.vectors[rows], dtype=np.float32)
-        near = np.einsum("ij,ij->i", picked, library[liked])
+        liked = like[positions]
+        near = np.einsum("ij,ij->i", candidates[positions], library[liked])
         picks = [
             Pick(
                 id=pid,
@@ -346,7 +447,11 @@ class SearchIndex:
                 similarity=float(sim),
             )
             for pid, s, lib, sim in zip(
-                gen.id_of(rows.tolist()), best.tolist(), liked.tolist(), near.tolist(), strict=True
+                gen.id_of(rows[positions].tolist()),
+                best.tolist(),
+                liked.tolist(),
+                near.tolist(),
+                strict=True,
             )
         ]
         return picks

@@ -6,24 +6,54 @@ library gives the same profiles) into a few weighted profiles, each remembering 
 ``recommend`` then finds new papers for all profiles at once, in two steps:
 
 1. **Candidates**: the rows that pass the filters (dates, categories) and are not excluded
-   (seen, saved, dismissed). When they are few (a week of papers) every one is scored against
-   every profile in one matrix product; when they are many, each profile asks the dense index
-   for its nearest allowed rows.
+   (seen, saved, dismissed). When they are few (a month of papers) the window's rows and
+   vectors are read once per state of the index and kept (``Generation.window``), and every
+   one is scored; when they are many, each profile asks the dense index for its nearest
+   allowed rows.
 2. **Scores**: each candidate is compared with the library's papers themselves (not only the
    centroids): its score is the weighted mean of its ``top_m`` best similarities to library
    papers, less a penalty for nearness to papers the reader dismissed. The best library paper
-   is the pick's explanation ("like <paper>").
+   is the pick's explanation ("like <paper>"). A large library over a large window
+   (``score_pairs``) first has each profile shortlist its ``per_profile`` nearest candidates,
+   scored against that profile's own papers.
+
+Measured choices: docs/search.md, "Personal picks" (bench/foryou_quality.py,
+bench/foryou_speed.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from papersearch.dense import normalise
 from papersearch.types import FloatArray, RowArray
+
+_BLAS: list[Any] = []  # the process's BLAS thread pools, found on first use
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """Run numpy's matrix products on one thread for the block: those of a reader's picks
+    are a few hundred million operations, where a second thread saves little and, on a
+    machine whose other core is busy, its hand-offs made one call in ten take 5-10 times
+    as long (30 readers, a month of papers at 2.5M: the slowest 657 ms on two threads, 60 ms
+    on one). A no-op without threadpoolctl."""
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+        except ImportError:  # pragma: no cover - installed with sentence-transformers
+            _BLAS.append(None)
+        else:
+            _BLAS.append(ThreadpoolController())
+    controller = _BLAS[0]
+    if controller is None:  # pragma: no cover
+        return nullcontext()
+    limiter: AbstractContextManager[object] = controller.limit(limits=1, user_api="blas")
+    return limiter
 
 
 @dataclass(frozen=True)
@@ -45,10 +75,18 @@ class RecommendConfig:
 
     per_profile: int = 200  # candidates each profile brings when they are too many to scan
     exact_rows: int = 100_000  # up to this many allowed rows, every one is scored
-    top_m: int = 3  # a candidate's score: the mean of its best similarities to library papers
+    # past this many (allowed rows x library papers), the allowed rows are first cut to the
+    # per_profile nearest to each profile's vector, and only those scored in full
+    score_pairs: int = 1_000_000
+    top_m: int = 1  # a candidate's score: the mean of its best similarities to library papers
     negative_weight: float = 0.5  # how much nearness to a dismissed paper costs
-    negative_floor: float = 0.3  # similarities to dismissed papers below this cost nothing
+    negative_floor: float = 0.7  # similarities to dismissed papers below this cost nothing
+    # only nearness to a dismissed paper beyond the candidate's own score (its nearness to
+    # the library) costs: a paper more like what was dismissed than like what was kept
+    negative_relative: bool = False
     balance: bool = True  # share the list among the profiles by their weight
+    weight_cost: float = 0.1  # a library paper's weight w shifts similarities by this * log2(w)
+    balance_pool: int = 4  # the best k * this many candidates by score are shared out
 
 
 def balanced_order(scores: FloatArray, profile: RowArray, weights: FloatArray) -> RowArray:
@@ -104,6 +142,22 @@ def build_profiles(
     """
     if len(ids) != len(vectors):
         raise ValueError("one vector per id")
+    with one_blas_thread():
+        return _build_profiles(
+            ids, vectors, weights, most=most, label=label, iterations=iterations, seed=seed
+        )
+
+
+def _build_profiles(
+    ids: Sequence[str],
+    vectors: FloatArray,
+    weights: Sequence[float] | None,
+    *,
+    most: int,
+    label: str,
+    iterations: int,
+    seed: int,
+) -> list[Profile]:
     w = np.ones(len(ids), np.float32) if weights is None else np.asarray(weights, np.float32)
     keep = np.flatnonzero(w > 0)
     if not len(keep):
@@ -116,8 +170,8 @@ def build_profiles(
     assign = np.zeros(len(x), np.int64)
     for _ in range(iterations):
         assign = np.argmax(x @ centres.T, axis=1)
-        moved = np.zeros_like(centres)
-        np.add.at(moved, assign, x * w[:, None])
+        member = (assign[None, :] == np.arange(len(centres))[:, None]).astype(np.float32)
+        moved = member @ (x * w[:, None])  # each centre's members, weighted, summed
         empty = np.linalg.norm(moved, axis=1) == 0
         moved[empty] = centres[empty]
         moved = normalise(moved)
@@ -165,12 +219,21 @@ def score(
     library_weights: FloatArray,
     negative_vectors: FloatArray | None,
     config: RecommendConfig,
+    *,
+    scale: float | None = None,
 ) -> tuple[FloatArray, RowArray]:
-    """Each candidate's score and the index of the library paper it is most like (weights
-    are relative: the heaviest paper counts fully)."""
+    """Each candidate's score and the index of the library paper it is most like.
+
+    A library paper's weight moves the similarities to it by ``weight_cost * log2(weight)``:
+    weight 1 counts as it is, 2 ("more like this") a little more, 0.4 (a paper merely read)
+    a little less. A shift, not a factor: a factor of 0.4 would put a read paper's nearest
+    neighbours below every saved paper's far ones. (``scale`` is kept for callers that
+    score a library in parts; the shift does not depend on it.)"""
+    del scale
     sims = candidate_vectors @ library_vectors.T  # candidates x library
     m = min(config.top_m, sims.shape[1])
-    weighted = sims * (library_weights / max(float(library_weights.max()), 1e-9))[None, :]
+    shift = config.weight_cost * np.log2(np.maximum(library_weights, 1e-6))
+    weighted = sims + shift.astype(np.float32)[None, :]
     best = np.argmax(weighted, axis=1)
     if m == 1:
         scores = weighted[np.arange(len(best)), best]
@@ -179,5 +242,8 @@ def score(
         scores = part.mean(axis=1)
     if negative_vectors is not None and len(negative_vectors):
         near = (candidate_vectors @ negative_vectors.T).max(axis=1)
-        scores = scores - config.negative_weight * np.maximum(near - config.negative_floor, 0)
+        free = np.float32(config.negative_floor)
+        if config.negative_relative:
+            free = np.maximum(free, scores)
+        scores = scores - config.negative_weight * np.maximum(near - free, 0)
     return scores.astype(np.float32), best.astype(np.int64)

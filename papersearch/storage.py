@@ -175,23 +175,42 @@ class RowFile:
         if rows.min() < 0 or rows.max() >= n:
             raise IndexError(f"rows out of range ({n} rows)")
         order = np.argsort(rows, kind="stable")
-        ordered = rows[order].tolist()
-        targets = order.tolist()
-        # One read per run of consecutive rows, each row copied by the kernel straight into
-        # its place in ``out`` (a few hundred rows scattered over the file: a query's
-        # candidates, where a copy through Python objects per row cost more than the reads).
+        ordered = rows[order]
+        # One read per run of consecutive rows (at most IOV_ROWS buffers), each buffer a run
+        # of rows that are consecutive in ``out`` as well, copied by the kernel straight into
+        # its place: a few hundred rows scattered over the file (a query's candidates) cost a
+        # buffer each, a window of new papers stored side by side one buffer in all.
+        new_read = np.ones(len(rows), dtype=np.bool_)
+        new_read[1:] = ordered[1:] != ordered[:-1] + 1
+        new_buffer = new_read.copy()
+        new_buffer[1:] |= order[1:] != order[:-1] + 1
+        starts = np.flatnonzero(new_buffer)
+        ends = np.append(starts[1:], len(rows)).tolist()
+        first_rows = ordered[starts].tolist()
+        places = order[starts].tolist()
+        opens_read = new_read[starts].tolist()
         view = memoryview(out.data).cast("B")
         size = self.row_bytes
-        start = 0
-        for i in range(1, len(ordered) + 1):
-            if i < len(ordered) and ordered[i] == ordered[i - 1] + 1 and i - start < IOV_ROWS:
-                continue
-            buffers = [view[t * size : (t + 1) * size] for t in targets[start:i]]
-            got = os.preadv(self._fd, buffers, ordered[start] * size)
-            if got != size * (i - start):
-                raise OSError(f"{self.path}: short read at row {ordered[start]}")
-            start = i
+        buffers: list[memoryview] = []
+        at = 0  # the first file row of the pending read
+        expected = 0  # how many bytes it reads
+        for b, (start, end) in enumerate(zip(starts.tolist(), ends, strict=True)):
+            if buffers and (opens_read[b] or len(buffers) >= IOV_ROWS):
+                self._read_into(buffers, at, expected)
+                buffers = []
+            if not buffers:
+                at, expected = first_rows[b], 0
+            n = end - start
+            buffers.append(view[places[b] * size : (places[b] + n) * size])
+            expected += n * size
+        if buffers:
+            self._read_into(buffers, at, expected)
         return out
+
+    def _read_into(self, buffers: list[memoryview], row: int, expected: int) -> None:
+        got = os.preadv(self._fd, buffers, row * self.row_bytes)
+        if got != expected:
+            raise OSError(f"{self.path}: short read at row {row}")
 
     def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Any:
         whole = self._range(0, self.shape[0])

@@ -52,3 +52,19 @@ def test_a_search_maps_no_vector_pages(small_index) -> None:
     small_index.search("diffusion models", mode="dense")
     mapped = Path("/proc/self/maps").read_text(encoding="utf-8")
     assert small_index.generation.manifest.files.vectors not in mapped
+
+
+def test_a_window_of_rows_side_by_side_is_read_whole_and_in_any_order(tmp_path) -> None:
+    data = np.random.default_rng(1).normal(size=(3000, 4)).astype(np.float16)
+    path = tmp_path / "vectors.f16"
+    path.touch()
+    append_rows(path, data, 0)
+    rows = RowFile(path, np.float16, 3000, 4)
+    window = np.arange(1000, 2900)  # new papers, stored side by side
+    assert np.array_equal(rows[window], data[window])
+    gappy = np.concatenate([np.arange(10, 700), np.arange(701, 2000, 3), [2999, 5, 5]])
+    assert np.array_equal(rows[gappy], data[gappy])
+    shuffled = np.random.default_rng(2).permutation(window)
+    assert np.array_equal(rows[shuffled], data[shuffled])
+    halves = np.concatenate([np.arange(1500, 3000), np.arange(0, 1500)])  # two runs swapped
+    assert np.array_equal(rows[halves], data[halves])
