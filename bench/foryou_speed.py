@@ -1,13 +1,15 @@
 """Latency of personal picks: ``build_profiles`` + ``recommend`` for a 1,000-paper library.
 
-    python bench/foryou_speed.py [--sizes 142k,2500000] [--readers 100]
+    python bench/foryou_speed.py [--sizes 142k,2500000] [--readers 100] [--light]
 
 Over the 142k index of the real papers (bench/out/arxiv-142k.index, built by
 bench/foryou_quality.py or bench/search_quality.py) and the synthetic index of
 ``python bench/search_speed.py --size 2500000`` (bench/out/speed-2500000; its recombined
 papers take the dates of the real papers they come from, so a day holds about 17.6 times
 the real day's papers). Windows: the papers of the last 1, 7 and 30 days of the corpus
-(its newest date is 2026-08-21).
+(its newest date is 2026-08-21). ``--light`` uses instead a 2.5M index of the same rows,
+dates, categories and vectors without texts or graph (bench/out/foryou-light-<size>, built
+in minutes; its dense column is then an exact scan).
 
 Each reader's library is 1,000 papers from before the window: 5 real papers picked at
 random and the 200 nearest to each (five interests); they have also seen 100 papers of the
