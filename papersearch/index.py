@@ -94,7 +94,6 @@ def _score_by_profile(
     nearest profile's, and this costs the library's size once, not once per candidate.
     A row several profiles chose keeps its best score. Returns the positions (sorted) and
     their scores and library papers."""
-    scale = float(library_weights.max())
     found: list[RowArray] = []
     scores: list[FloatArray] = []
     likes: list[RowArray] = []
@@ -104,7 +103,7 @@ def _score_by_profile(
         if hi == lo or not len(chosen):
             continue
         s, like = score_candidates(
-            vectors[chosen], library[lo:hi], library_weights[lo:hi], negative, config, scale=scale
+            vectors[chosen], library[lo:hi], library_weights[lo:hi], negative, config
         )
         found.append(chosen)
         scores.append(s)

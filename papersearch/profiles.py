@@ -24,16 +24,16 @@ bench/foryou_speed.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from papersearch.dense import normalise
 from papersearch.types import FloatArray, RowArray
 
-_BLAS: list[Any] = []  # the process's BLAS thread pools, found on first use
+_BLAS: list[ThreadpoolController] = []  # the process's BLAS thread pools, found on first use
 
 
 def one_blas_thread() -> AbstractContextManager[object]:
@@ -41,18 +41,10 @@ def one_blas_thread() -> AbstractContextManager[object]:
     are a few hundred million operations, where a second thread saves little and, on a
     machine whose other core is busy, its hand-offs made one call in ten take 5-10 times
     as long (30 readers, a month of papers at 2.5M: the slowest 657 ms on two threads, 60 ms
-    on one). A no-op without threadpoolctl."""
+    on one)."""
     if not _BLAS:
-        try:
-            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
-        except ImportError:  # pragma: no cover - installed with sentence-transformers
-            _BLAS.append(None)
-        else:
-            _BLAS.append(ThreadpoolController())
-    controller = _BLAS[0]
-    if controller is None:  # pragma: no cover
-        return nullcontext()
-    limiter: AbstractContextManager[object] = controller.limit(limits=1, user_api="blas")
+        _BLAS.append(ThreadpoolController())
+    limiter: AbstractContextManager[object] = _BLAS[0].limit(limits=1, user_api="blas")
     return limiter
 
 
@@ -219,17 +211,14 @@ def score(
     library_weights: FloatArray,
     negative_vectors: FloatArray | None,
     config: RecommendConfig,
-    *,
-    scale: float | None = None,
 ) -> tuple[FloatArray, RowArray]:
     """Each candidate's score and the index of the library paper it is most like.
 
     A library paper's weight moves the similarities to it by ``weight_cost * log2(weight)``:
     weight 1 counts as it is, 2 ("more like this") a little more, 0.4 (a paper merely read)
     a little less. A shift, not a factor: a factor of 0.4 would put a read paper's nearest
-    neighbours below every saved paper's far ones. (``scale`` is kept for callers that
-    score a library in parts; the shift does not depend on it.)"""
-    del scale
+    neighbours below every saved paper's far ones. The shift depends on the paper alone, so
+    a library scored in parts scores as it does whole."""
     sims = candidate_vectors @ library_vectors.T  # candidates x library
     m = min(config.top_m, sims.shape[1])
     shift = config.weight_cost * np.log2(np.maximum(library_weights, 1e-6))
