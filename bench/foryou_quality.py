@@ -245,6 +245,10 @@ def sweep_variants() -> dict[str, Variant]:
         "shortlist always, per_profile 200": Variant(replace(base, score_pairs=0, per_profile=200)),
         "shortlist always, per_profile 400": Variant(replace(base, score_pairs=0, per_profile=400)),
         "graph path, per_profile 200": Variant(replace(base, exact_rows=0, per_profile=200)),
+        **{
+            f"weight_cost {cost}": Variant(replace(base, weight_cost=cost))
+            for cost in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+        },
     }
 
 

@@ -77,7 +77,7 @@ class RecommendConfig:
     # the library) costs: a paper more like what was dismissed than like what was kept
     negative_relative: bool = False
     balance: bool = True  # share the list among the profiles by their weight
-    weight_cost: float = 0.1  # a library paper's weight w shifts similarities by this * log2(w)
+    weight_cost: float = 0.3  # a library paper's weight w shifts similarities by this * log2(w)
     balance_pool: int = 4  # the best k * this many candidates by score are shared out
 
 
