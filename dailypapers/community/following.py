@@ -4,6 +4,7 @@ page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django.contrib.auth.decorators import login_required
@@ -53,17 +54,13 @@ def follow_author(request: HttpRequest, author_id: int) -> HttpResponse:
     page = author_url(found)
     if not request.user.is_authenticated:
         return _login(request, page)
-    user = request.user
-    want = request.POST.get("action") != "unfollow"
-    try:
-        if want:
-            follows.follow_author(user, found.pk)
-        else:
-            follows.unfollow_author(user, found.pk)
-    except follows.FollowRefused as exc:
-        return _refused(request, str(exc))
-    context = {"kind": "author", "target": found.pk, "following": want, "name": found.name}
-    return _answer(request, page, context)
+    return _toggle(
+        request,
+        page,
+        lambda user: follows.follow_author(user, found.pk),
+        lambda user: follows.unfollow_author(user, found.pk),
+        {"kind": "author", "target": found.pk, "name": found.name},
+    )
 
 
 @require_POST
@@ -74,17 +71,30 @@ def follow_category(request: HttpRequest, code: str) -> HttpResponse:
     page = reverse("category", args=[found.code])
     if not request.user.is_authenticated:
         return _login(request, page)
-    user = request.user
+    return _toggle(
+        request,
+        page,
+        lambda user: follows.follow_category(user, found.code),
+        lambda user: follows.unfollow_category(user, found.code),
+        {"kind": "category", "target": found.code, "name": found.code},
+    )
+
+
+def _toggle(
+    request: HttpRequest,
+    page: str,
+    follow: Callable[[User], object],
+    unfollow: Callable[[User], object],
+    context: dict[str, object],
+) -> HttpResponse:
+    """``action=follow`` (the default) or ``unfollow`` for a signed-in reader, answered
+    with the button in its new state (htmx) or a redirect back."""
     want = request.POST.get("action") != "unfollow"
     try:
-        if want:
-            follows.follow_category(user, found.code)
-        else:
-            follows.unfollow_category(user, found.code)
+        (follow if want else unfollow)(cast(User, request.user))
     except follows.FollowRefused as exc:
         return _refused(request, str(exc))
-    context = {"kind": "category", "target": found.code, "following": want, "name": found.code}
-    return _answer(request, page, context)
+    return _answer(request, page, {**context, "following": want})
 
 
 @login_required
