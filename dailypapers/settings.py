@@ -303,6 +303,16 @@ REFRESH_MINUTES = env_int("DAILYPAPERS_REFRESH_MINUTES", 240)
 FOLLOW_HF = env_bool("DAILYPAPERS_FOLLOW_HF", default=False)
 FIRST_FILL_DAYS = env_int("DAILYPAPERS_FIRST_FILL_DAYS", 7)
 
+# --- digests --------------------------------------------------------------------------------
+# Email digests and reply notifications; see docs/digests.md.
+DIGEST_MINUTES = env_int("DAILYPAPERS_DIGEST_MINUTES", 10)  # how often due digests are composed
+DIGEST_FROM_EMAIL = env_str("DAILYPAPERS_DIGEST_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# The mailto: half of List-Unsubscribe; an address the operator reads (or filters) mail for.
+DIGEST_UNSUBSCRIBE_MAILTO = env_str("DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO", "")
+DIGEST_HARD_BOUNCES = env_int("DAILYPAPERS_DIGEST_HARD_BOUNCES", 3)  # in a row: paused
+DIGEST_MAX_ATTEMPTS = env_int("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", 8)  # transient failures
+DIGEST_SEND_LEASE_SECONDS = env_int("DAILYPAPERS_DIGEST_SEND_LEASE_SECONDS", 300)
+
 # --- community ------------------------------------------------------------------------------
 # Accounts, submissions, votes, comments and their limits; see docs/configuration.md.
 AUTHENTICATION_BACKENDS = [
