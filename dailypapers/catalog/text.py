@@ -55,3 +55,19 @@ def clean_name(name: str) -> str:
     if _LATEX_HINT.search(name):
         name = clean_line(_latex_to_text(name))
     return unicodedata.normalize("NFC", name)
+
+
+_readable = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+
+
+@lru_cache(maxsize=65536)
+def readable_text(text: str) -> str:
+    """Text with its TeX made plain Unicode for places that cannot render math (mail):
+    ``$\\alpha$-stable`` -> ``\u03b1-stable``; accents too. Malformed TeX is kept as
+    written."""
+    if not _LATEX_HINT.search(text) and "$" not in text:
+        return clean_line(text)
+    try:
+        return clean_line(str(_readable.latex_to_text(text)))
+    except Exception:  # pylatexenc gives up on some malformed input: keep the original
+        return clean_line(text)

@@ -9,6 +9,7 @@ when it sends (``OutboxMessage.wire_bytes``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -27,9 +28,19 @@ TEMPLATES = "digests/email"
 def render(name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
     """The subject (one line), text and HTML parts of the named mail."""
     subject = render_to_string(f"{TEMPLATES}/{name}_subject.txt", dict(context))
-    text = render_to_string(f"{TEMPLATES}/{name}.txt", dict(context))
+    text = tidy(render_to_string(f"{TEMPLATES}/{name}.txt", dict(context)))
     html = render_to_string(f"{TEMPLATES}/{name}.html", dict(context))
     return " ".join(subject.split()), text, html
+
+
+def tidy(text: str) -> str:
+    """A text part as templates leave it made clean: no trailing spaces, no runs of more
+    than one blank line, one final newline."""
+    text = _BLANKS.sub("\n\n", "\n".join(line.rstrip() for line in text.splitlines()))
+    return text.strip("\n") + "\n"
+
+
+_BLANKS = re.compile(r"\n{3,}")
 
 
 def message_id() -> str:

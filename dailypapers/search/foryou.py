@@ -164,11 +164,13 @@ class Signals:
     authors: dict[int, str] = field(default_factory=dict)  # followed: id -> name
     categories: list[str] = field(default_factory=list)
     searches: list[tuple[str, str]] = field(default_factory=list)  # (query string, label)
+    shown: set[str] = field(default_factory=set)  # not to be picked again (a digest sent them)
 
     @property
     def seen(self) -> frozenset[str]:
-        """Papers never picked: read, in a collection, dismissed, or already in the library."""
-        return frozenset(self.weights) | self.dismissed | self.read | self.collected
+        """Papers never picked: read, in a collection, dismissed, already in the library, or
+        already shown."""
+        return frozenset(self.weights) | self.dismissed | self.read | self.collected | self.shown
 
     @property
     def is_empty(self) -> bool:
@@ -183,41 +185,69 @@ class Signals:
 
 def reader_signals(user: User) -> Signals:
     """Everything that ranks the reader's picks, in five queries."""
-    signals = Signals()
+    return readers_signals([user.pk])[user.pk]
+
+
+def readers_signals(user_ids: Sequence[int]) -> dict[int, Signals]:
+    """The signals of many readers in the same five queries (digests compose thousands at
+    a time); each reader's lists are capped, newest first, as for one."""
+    out = {uid: Signals() for uid in user_ids}
+    ids = list(out)
     items = (
-        CollectionItem.objects.filter(collection__owner=user)
-        .order_by("-added_at")
-        .values_list("paper__arxiv_id", "source")[:LIBRARY_CAP]
+        CollectionItem.objects.filter(collection__owner_id__in=ids)
+        .order_by("-added_at", "-id")
+        .values_list("collection__owner_id", "paper__arxiv_id", "source")
     )
-    for pid, source in items:
+    counted: dict[int, int] = defaultdict(int)
+    for uid, pid, source in items.iterator(chunk_size=5000):
+        if counted[uid] >= LIBRARY_CAP:
+            continue
+        counted[uid] += 1
+        signals = out[uid]
         signals.collected.add(pid)
         imported = source == CollectionItem.Source.IMPORTED
         signals.add([pid], Signal.IMPORTED if imported else Signal.SAVED)
-    votes = Vote.objects.filter(user=user).order_by("-created_at")
-    signals.add(votes.values_list("paper__arxiv_id", flat=True)[:LIBRARY_CAP], Signal.UPVOTED)
-    marks = ReadMark.objects.filter(user=user).order_by("-read_at")
-    signals.read = set(marks.values_list("paper__arxiv_id", flat=True)[:LIBRARY_CAP])
-    signals.add(signals.read, Signal.READ)
-    for pid, value in Feedback.objects.filter(user=user).values_list("paper__arxiv_id", "value"):
+    counted.clear()
+    votes = Vote.objects.filter(user_id__in=ids).order_by("-created_at", "-id")
+    for uid, pid in votes.values_list("user_id", "paper__arxiv_id").iterator(chunk_size=5000):
+        if counted[uid] < LIBRARY_CAP:
+            counted[uid] += 1
+            out[uid].add([pid], Signal.UPVOTED)
+    counted.clear()
+    marks = ReadMark.objects.filter(user_id__in=ids).order_by("-read_at", "-id")
+    for uid, pid in marks.values_list("user_id", "paper__arxiv_id").iterator(chunk_size=5000):
+        if counted[uid] < LIBRARY_CAP:
+            counted[uid] += 1
+            out[uid].read.add(pid)
+    feedback = Feedback.objects.filter(user_id__in=ids)
+    for uid, pid, value in feedback.values_list("user_id", "paper__arxiv_id", "value"):
         if value == Feedback.Value.LESS:
-            signals.dismissed.add(pid)
+            out[uid].dismissed.add(pid)
         else:
-            signals.more.add(pid)
-    signals.add(signals.more, Signal.MORE)
-    for pid in signals.dismissed:  # "not interested" outweighs any earlier sign
-        signals.weights.pop(pid, None)
-    follows = Follow.objects.filter(user=user).select_related("author").order_by("-created_at")
-    for follow in follows[: FOLLOWS_CAP * 3]:
-        if follow.kind == Follow.Kind.AUTHOR and follow.author is not None:
-            signals.authors[follow.author.pk] = follow.author.name
-        elif follow.kind == Follow.Kind.CATEGORY and follow.category_id:
-            signals.categories.append(str(follow.category_id))
-        elif follow.kind == Follow.Kind.SEARCH and follow.query:
-            signals.searches.append((follow.query, follow.label))
-    signals.authors = dict(list(signals.authors.items())[:FOLLOWS_CAP])
-    signals.categories = signals.categories[:FOLLOWS_CAP]
-    signals.searches = signals.searches[:FOLLOWS_CAP]
-    return signals
+            out[uid].more.add(pid)
+    follows = (
+        Follow.objects.filter(user_id__in=ids)
+        .order_by("-created_at", "-id")
+        .values_list(
+            "user_id", "kind", "author_id", "author__name", "category_id", "query", "label"
+        )
+    )
+    for uid, kind, author_id, author_name, category, query, label in follows:
+        signals = out[uid]
+        if kind == Follow.Kind.AUTHOR and author_id is not None:
+            if len(signals.authors) < FOLLOWS_CAP:
+                signals.authors[author_id] = author_name
+        elif kind == Follow.Kind.CATEGORY and category:
+            if len(signals.categories) < FOLLOWS_CAP:
+                signals.categories.append(str(category))
+        elif kind == Follow.Kind.SEARCH and query and len(signals.searches) < FOLLOWS_CAP:
+            signals.searches.append((query, label))
+    for signals in out.values():
+        signals.add(signals.read, Signal.READ)
+        signals.add(signals.more, Signal.MORE)
+        for pid in signals.dismissed:  # "not interested" outweighs any earlier sign
+            signals.weights.pop(pid, None)
+    return out
 
 
 # --- picks ---------------------------------------------------------------------------
@@ -272,7 +302,7 @@ def merge(sources: Iterable[tuple[str, float, Reason]]) -> list[Pick]:
 Found = list[tuple[str, float, Reason]]  # a source's picks: (arXiv id, score, reason)
 
 
-def dense_picks(index: SearchIndex, signals: Signals, span: Span) -> Found:
+def dense_picks(index: SearchIndex, signals: Signals, span: Span, k: int = DENSE_PICKS) -> Found:
     """The index's picks for the library's profiles within the window."""
     if not signals.weights:
         return []
@@ -284,9 +314,7 @@ def dense_picks(index: SearchIndex, signals: Signals, span: Span) -> Found:
         found, vectors, [signals.weights[pid] for pid in found], most=MOST_PROFILES
     )
     filters = Filters(date_from=span.start, date_to=span.end, exclude=signals.seen)
-    picks = index.recommend(
-        profiles, negatives=sorted(signals.dismissed), filters=filters, k=DENSE_PICKS
-    )
+    picks = index.recommend(profiles, negatives=sorted(signals.dismissed), filters=filters, k=k)
     if not picks:
         return []
     like = _most_like(index, [p.id for p in picks], found, vectors)
@@ -444,29 +472,42 @@ def for_you(user: User, span: Span, page: int = 1) -> ForYou:
     if signals.is_empty:
         return ForYou(span, [], 0, 1, 1, cold=True)
     index: SearchIndex | None
-    sources: Found = []
     try:
         index = open_index()
     except SearchUnavailable:
         index = None
+    picks, missed = rank_picks(index, signals, span)
+    pages = max(1, -(-len(picks) // PER_PAGE))
+    page = min(max(page, 1), pages)
+    shown = picks[(page - 1) * PER_PAGE : page * PER_PAGE]
+    hydrate(shown)
+    shown = [p for p in shown if p.paper is not None]
+    return ForYou(
+        span, shown, len(picks), page, pages, cold=False, index_missing=index is None or missed
+    )
+
+
+def rank_picks(
+    index: SearchIndex | None,
+    signals: Signals,
+    span: Span,
+    limit: int = MAX_PICKS,
+    dense: int = DENSE_PICKS,
+) -> tuple[list[Pick], bool]:
+    """Every source's picks for the reader, merged and ranked, best first, without their
+    papers (``hydrate`` adds them); and whether a saved search needed the missing index.
+    The For you page and the digests' personal picks both rank with this."""
+    sources: Found = []
     if index is not None:
-        sources += dense_picks(index, signals, span)
+        sources += dense_picks(index, signals, span, k=dense)
     sources += author_picks(signals, span)
     sources += category_picks(signals, span)
     found, missed = search_picks(index, signals, span)
     sources += found
     picks = merge(sources)
     if signals.categories:  # a dense or author pick in a followed category says so too
-        _note_categories(picks[:MAX_PICKS], signals)
-    picks = [p for p in picks if p.paper_id not in signals.seen][:MAX_PICKS]
-    pages = max(1, -(-len(picks) // PER_PAGE))
-    page = min(max(page, 1), pages)
-    shown = picks[(page - 1) * PER_PAGE : page * PER_PAGE]
-    _hydrate(shown)
-    shown = [p for p in shown if p.paper is not None]
-    return ForYou(
-        span, shown, len(picks), page, pages, cold=False, index_missing=index is None or missed
-    )
+        _note_categories(picks[:limit], signals)
+    return [p for p in picks if p.paper_id not in signals.seen][:limit], missed
 
 
 def _note_categories(picks: list[Pick], signals: Signals) -> None:
@@ -483,7 +524,7 @@ def _note_categories(picks: list[Pick], signals: Signals) -> None:
         by_id[pid].reasons.append(Reason(Why.CATEGORY, code))
 
 
-def _hydrate(picks: Sequence[Pick]) -> None:
+def hydrate(picks: Sequence[Pick]) -> None:
     """The page's papers and the library papers their reasons name, in one query."""
     wanted = {p.paper_id for p in picks}
     wanted |= {r.value for p in picks for r in p.reasons if r.why == Why.LIKE}
