@@ -36,9 +36,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from markupsafe import Markup
 
 from dailypapers.catalog.models import Paper
 from dailypapers.catalog.text import readable_text
@@ -65,6 +64,7 @@ POOL = 300  # candidates loaded for each shared list before a reader's narrowing
 HISTORY_DAYS = 60  # sent papers are remembered this long: longer than any candidate's age
 CHUNK = 1000
 SUMMARY_CHARS = 300
+PAPER = f"{mail.TEMPLATES}/digest/paper"  # .html, .txt
 
 
 def active() -> QuerySet[Subscription]:
@@ -108,7 +108,7 @@ class Card:
     arxiv_id: str
     title: str
     categories: frozenset[str]
-    html: SafeString
+    html: Markup
     text: str
 
 
@@ -148,8 +148,8 @@ def load_cards(pks: Iterable[int], cards: dict[int, Card]) -> None:
             arxiv_id=arxiv_id,
             title=title_text,
             categories=frozenset([*(cats or []), primary]) - {""},
-            html=mark_safe(render_to_string(f"{mail.TEMPLATES}/_paper.html", context)),  # noqa: S308 - rendered by our template
-            text=render_to_string(f"{mail.TEMPLATES}/_paper.txt", context).strip(),
+            html=Markup(mail.jinja_template(f"{PAPER}.html").render(context)),  # noqa: S704 - autoescaped
+            text=mail.jinja_template(f"{PAPER}.txt").render(context).strip(),
         )
 
 
@@ -309,7 +309,8 @@ def render_issue(subscription: Subscription, day: dt.date, sections: list[Sectio
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "weekly": subscription.frequency == WEEKLY,
-        "day": day,
+        "day_short": f"{day.day} {day:%b}",
+        "day_long": f"{day:%A} {day.day} {day:%B %Y}",
         "sections": sections,
         "count": count,
         "more": count - 1,
@@ -318,7 +319,7 @@ def render_issue(subscription: Subscription, day: dt.date, sections: list[Sectio
         "unsubscribe_url": links.unsubscribe_url(subscription),
         "email": subscription.email,
     }
-    subject, text, html = mail.render("digest", context)
+    subject, text, html = mail.render_digest("digest", context)
     return Issue(
         subscription, day, sections, subject, text, html, links.unsubscribe_headers(subscription)
     )
