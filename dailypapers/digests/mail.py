@@ -3,15 +3,17 @@
 Every mail is three templates: ``<name>_subject.txt``, ``<name>.txt`` and ``<name>.html``
 under ``templates/digests/email/``. The message is built with the standard library's email
 package (SMTP policy: CRLF line ends, lines folded), without ``Date``: the sender adds it
-when it sends (``OutboxMessage.wire_bytes``).
+when it sends (``OutboxMessage.wire_bytes``). ``List-Unsubscribe`` is folded between its links
+and never encoded (see ``_Policy``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import EmailPolicy
 from email.utils import make_msgid, parseaddr
 from typing import Any
 
@@ -22,6 +24,26 @@ from django.utils import timezone
 from .models import OutboxMessage, Subscription
 
 TEMPLATES = "digests/email"
+
+_LINK_HEADERS = {"list-unsubscribe"}
+_BETWEEN_LINKS = re.compile(r"(?<=>)\s*,\s*")
+
+
+class _Policy(EmailPolicy):
+    """The standard library's SMTP policy, but for headers that hold a list of ``<links>``:
+    left as they are, those that run past 78 characters are written as RFC 2047 encoded
+    words, which mail clients do not read as links (so no unsubscribe button). Here they
+    are folded between their links instead; a line may then exceed 78 characters, which
+    RFC 5322 allows up to 998."""
+
+    def _fold(self, name: str, value: str, refold_binary: bool = False) -> str:
+        if name.lower() not in _LINK_HEADERS or not str(value).isascii():
+            return str(super()._fold(name, value, refold_binary))  # type: ignore[misc]
+        links = _BETWEEN_LINKS.split(str(value).strip())
+        return f"{name}: {(',' + self.linesep + ' ').join(links)}{self.linesep}"
+
+
+SMTP = _Policy(linesep="\r\n")
 
 
 def render(name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:

@@ -262,6 +262,23 @@ def test_the_mail_has_both_parts_links_and_headers(cast: Any, paper: Paper, sett
     assert https in text and https in tags.links
 
 
+def test_list_unsubscribe_is_plain_links_on_the_wire(
+    cast: Any, paper: Paper, settings: Any
+) -> None:
+    """Not RFC 2047 encoded words (which the standard library writes for a long header), or
+    mail clients show no unsubscribe button; folded between the links, lines under 998."""
+    settings.SITE_URL = "https://papers.a-rather-long-domain-name.example.org"
+    first = post_comment(cast.owner, paper, "A question.")
+    post_comment(cast.member, paper, "An answer.", parent=first)
+    compose_notices(later())
+    head = OutboxMessage.objects.get().raw().split(b"\r\n\r\n")[0].decode("ascii")
+    lines = head.split("\r\n")
+    (start,) = [i for i, line in enumerate(lines) if line.startswith("List-Unsubscribe:")]
+    assert lines[start] == f"List-Unsubscribe: <{notices.off_url(cast.owner.pk)}>,"
+    assert lines[start + 1] == f" <{notices.off_mailto(cast.owner.pk)}>"
+    assert max(len(line) for line in lines) < 998
+
+
 def test_hostile_html_in_a_comment_is_escaped(cast: Any, paper: Paper) -> None:
     first = post_comment(cast.owner, paper, "A question.")
     hostile = '<script>alert(1)</script><img src=x onerror="alert(2)"> "quoted" & @owner'
