@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import smtplib
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -12,7 +13,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dailypapers.catalog.models import Paper
@@ -365,3 +368,58 @@ def test_other_signed_links_do_not_work_here(client: Client, cast: Any) -> None:
     gone = notices.sign(999_999)  # a real signature for no one
     assert client.post(f"/digest/notices/off/{gone}").status_code == 400
     assert notices.wants_replies(cast.owner)
+
+
+# --- queries and concurrency --------------------------------------------------------------
+
+
+def test_queries_do_not_grow_with_the_notices(cast: Any, paper: Paper) -> None:
+    first = post_comment(cast.owner, paper, "A question.")
+    post_comment(cast.member, paper, "One answer.", parent=first)
+    with CaptureQueriesContext(connection) as one:
+        assert compose_notices(later()) == 1
+    second = post_comment(cast.member, paper, "Another question.")
+    for i in range(6):
+        post_comment(cast.moderator, paper, f"Answer {i}.", parent=second)
+    with CaptureQueriesContext(connection) as six:
+        assert compose_notices(later()) == 1
+    assert len(six) == len(one)
+
+
+def test_recording_queries_do_not_grow_with_the_mentions(cast: Any, paper: Paper) -> None:
+    readers = [make_user(f"reader{i}") for i in range(8)]
+    with CaptureQueriesContext(connection) as one:
+        post_comment(cast.owner, paper, "Hello @reader0")
+    with CaptureQueriesContext(connection) as eight:
+        post_comment(cast.owner, paper, " ".join(f"@{u.username}" for u in readers) + " @Nobody")
+    assert Notification.objects.count() == 9
+    assert len(eight) <= len(one) + 1  # the look-up ignoring case, for @Nobody
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_composers_at_once_mail_each_member_once(cast: Any, paper: Paper) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers: on PostgreSQL (SQLite runs one writer at a time)")
+    readers = [make_user(f"reader{i}") for i in range(12)]
+    for reader in readers:
+        first = post_comment(reader, paper, "A question.")
+        post_comment(cast.member, paper, "An answer.", parent=first)
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+
+    def compose() -> None:
+        barrier.wait()
+        try:
+            counts.append(compose_notices(later()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=compose) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(counts) == len(readers) and len(counts) == 2
+    rows = OutboxMessage.objects.filter(kind="notice")
+    assert sorted(rows.values_list("user_id", flat=True)) == sorted(r.pk for r in readers)
+    assert not Notification.objects.filter(mailed_at__isnull=True).exists()
