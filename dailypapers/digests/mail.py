@@ -1,9 +1,10 @@
 """Messages as the outbox holds them: rendered once, from named templates, to RFC 5322 bytes.
 
 Every mail is three templates: ``<name>_subject.txt``, ``<name>.txt`` and ``<name>.html``
-under ``templates/digests/email/``. The message is built with the standard library's email
-package (SMTP policy: CRLF line ends, lines folded), without ``Date``: the sender adds it
-when it sends (``OutboxMessage.wire_bytes``).
+under ``templates/digests/email/`` (the digest's own are Jinja2: ``render_digest``). The
+message is put together by ``build`` (CRLF line ends, headers folded at 78 columns between
+words, so ``List-Unsubscribe`` breaks between its links and is never encoded), without
+``Date``: the sender adds it when it sends (``OutboxMessage.wire_bytes``).
 """
 
 from __future__ import annotations
