@@ -50,5 +50,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.library.urls")),
+    path("", include("dailypapers.digests.urls")),
     path("api/", api.urls),
 ]
