@@ -88,6 +88,7 @@ class OptionsForm(forms.Form):
             "weekday": Subscription.Weekday.MONDAY,
             "hour": 7,
             "time_zone": "UTC",
+            "personal_picks": True,
         }
         if sub is not None:
             initial = {

@@ -3,7 +3,6 @@ from __future__ import annotations
 import email
 from email.message import EmailMessage
 from email.policy import default
-from typing import cast
 
 import pytest
 
@@ -17,7 +16,7 @@ def _fresh_cache(fresh_cache: None) -> None:
 
 def parsed(row: OutboxMessage) -> EmailMessage:
     """The outbox row's message, as a mail reader parses it."""
-    return cast(EmailMessage, email.message_from_bytes(row.raw(), policy=default))
+    return email.message_from_bytes(row.raw(), policy=default)
 
 
 def parts(row: OutboxMessage) -> tuple[str, str]:
