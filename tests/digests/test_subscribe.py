@@ -4,6 +4,8 @@ before the click, nothing revealed, bad input a clear error."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -211,3 +213,16 @@ def test_the_subscribe_page_without_javascript(client):
     assert page.status_code == 200
     assert 'name="email"' in page.content.decode()
     assert client.put("/digest/subscribe").status_code == 405
+
+
+def test_the_sender_is_woken_after_commit_or_its_absence_logged(
+    django_capture_on_commit_callbacks, caplog
+):
+    has_sender = importlib.util.find_spec("dailypapers.digests.tasks") is not None
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.subscribe("reader@example.org")
+    assert len(callbacks) == 1 and OutboxMessage.objects.count() == 1
+    caplog.set_level(logging.WARNING, logger="dailypapers.digests.services")
+    callbacks[0]()  # the row committed: the sender is enqueued, or its absence logged
+    warned = "no sender task" in caplog.text
+    assert warned is not has_sender
