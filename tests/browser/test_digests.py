@@ -1,7 +1,8 @@
 """Digests in Chromium: subscribe from the home page, follow the confirmation link from the
 outbox row, choose the hour and zone, unsubscribe and come back; a member's settings page with
-the preview of the next issue. At 390 and 1440 px; screenshots in the temp folder, every page
-scanned with axe-core."""
+the preview of the next issue. At 390 and 1440 px; screenshots of each step in the temp folder
+(light and dark of the subscribe and manage pages in test-artifacts/screenshots), every
+page scanned with axe-core."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dailypapers.digests import links
 from dailypapers.digests.models import OutboxMessage, Subscription
 from tests.community.helpers import make_entry, make_user
 
-from .conftest import axe_violations
+from .conftest import axe_violations, shoot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,6 +107,11 @@ def test_subscribe_confirm_manage_unsubscribe(live_server, browser, settings, wi
     sub.refresh_from_db()
     assert sub.is_active and OutboxMessage.objects.count() == 1
     context.close()
+    if width == 1440:  # light and dark, both widths, for the pages a visitor sees
+        problems += shoot(browser, url + "/digest/subscribe", "digest-subscribe")
+        problems += shoot(
+            browser, url + links.MANAGE_PATH.format(signed=links.sign(sub)), "digest-manage"
+        )
     assert problems == []
 
 
