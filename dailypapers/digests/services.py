@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -21,22 +21,16 @@ from django.utils.module_loading import import_string
 
 from dailypapers.catalog.models import Category
 
-from . import links, mail
+from . import compose, links, mail
+from .compose import Issue
 from .models import MailPreference, OutboxMessage, Subscription
 
 log = logging.getLogger(__name__)
 
 SENDER_TASK = "dailypapers.digests.tasks.send_outbox"
-PREVIEW = "dailypapers.digests.compose.preview"
 # A confirmation mail goes at most this often to one address, however often it is typed in.
 CONFIRM_EVERY = dt.timedelta(minutes=10)
 PAUSED_BY_READER = "Paused by you."
-
-
-class Issue(Protocol):
-    subject: str
-    text: str
-    html: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,14 +260,10 @@ def set_replies(user: AbstractBaseUser, replies: bool) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    available: bool  # False until the composer exists
+    day: dt.date  # the reader's local date of their next issue
     issue: Issue | None  # None: nothing new yet
 
 
 def preview(sub: Subscription) -> Preview:
     """The next issue, exactly as it would be sent now."""
-    try:
-        compose: Any = import_string(PREVIEW)
-    except ImportError:
-        return Preview(available=False, issue=None)
-    return Preview(available=True, issue=compose(sub))
+    return Preview(day=compose.next_issue_date(sub), issue=compose.preview(sub))

@@ -7,7 +7,6 @@ page scanned with axe-core."""
 from __future__ import annotations
 
 import email
-import importlib.util
 import re
 import tempfile
 from email.policy import default
@@ -25,7 +24,6 @@ from .conftest import axe_violations, shoot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path(tempfile.gettempdir()) / "dailypapers-digest-screenshots"
-HAS_COMPOSE = importlib.util.find_spec("dailypapers.digests.compose") is not None
 
 
 def snap(page, name: str, width: int, problems: list[dict[str, object]]) -> None:
@@ -152,7 +150,6 @@ def test_member_settings(live_server, browser, width):
     assert problems == []
 
 
-@pytest.mark.skipif(not HAS_COMPOSE, reason="the composer is not there yet")
 @pytest.mark.parametrize("width", [390, 1440])
 def test_the_preview_of_the_next_issue(live_server, browser, width):
     from dailypapers.digests import services
