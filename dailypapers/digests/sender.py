@@ -47,8 +47,8 @@ LONGEST_RETRY = dt.timedelta(hours=6)
 PROGRESS_SECONDS = 10.0
 """How often a long run logs its progress."""
 STOPPED_AT_END = (
-    "The sender stopped at the end of the message (the server had all of it but its "
-    "end-of-data line): counted as delivered."
+    "The sender stopped once the server had the whole message, before it recorded the "
+    "reply: counted as delivered."
 )
 REPLY_LOST = "The connection was lost waiting for the reply to the message: counted as delivered."
 
@@ -183,10 +183,13 @@ def claim(size: int, *, to: str | None = None) -> tuple[str, list[OutboxMessage]
 # --- the outcome of one row ---------------------------------------------------------------
 
 
-def _mark_sent(row: OutboxMessage, token: str, note: str = "") -> None:
-    OutboxMessage.objects.filter(
-        id=row.id, claimed_by=token, state__in=[State.SENDING, State.DELIVERING]
-    ).update(state=State.SENT, sent_at=timezone.now(), last_error=note)
+def _mark_sent(ids: list[int], token: str, note: str = "") -> None:
+    """Rows the server accepted. Rows sent over SMTP are marked a batch at a time: until
+    then they are ``delivering``, which counts as delivered should the sender stop."""
+    if ids:
+        OutboxMessage.objects.filter(
+            id__in=ids, claimed_by=token, state__in=[State.SENDING, State.DELIVERING]
+        ).update(state=State.SENT, sent_at=timezone.now(), last_error=note)
 
 
 def _mark_transient(row: OutboxMessage, token: str, error: str) -> bool:
@@ -465,19 +468,23 @@ def send_pending(
             if not rows:
                 break
             renewed = time.monotonic()
-            for index, row in enumerate(rows):
-                if stop is not None and stop.is_set():
-                    _release(rows[index:], token)
-                    break
-                if time.monotonic() - renewed > lease:
-                    _renew(rows[index:], token)
-                    renewed = time.monotonic()
-                if not _send_one(session, row, token, report):
-                    _unreachable(rows[index + 1 :], token, report)
-                    return report
-                if time.monotonic() - last_log > PROGRESS_SECONDS:
-                    last_log = time.monotonic()
-                    log.info("outbox progress: %s", report)
+            delivered: list[int] = []
+            try:
+                for index, row in enumerate(rows):
+                    if stop is not None and stop.is_set():
+                        _release(rows[index:], token)
+                        break
+                    if time.monotonic() - renewed > lease:
+                        _renew(rows[index:], token)
+                        renewed = time.monotonic()
+                    if not _send_one(session, row, token, report, delivered):
+                        _unreachable(rows[index + 1 :], token, report)
+                        return report
+                    if time.monotonic() - last_log > PROGRESS_SECONDS:
+                        last_log = time.monotonic()
+                        log.info("outbox progress: %s", report)
+            finally:
+                _mark_sent(delivered, token)
             _reset_bounces(rows, token)
             report.recovered += recover()
     finally:
@@ -492,9 +499,14 @@ def _done(report: SendReport) -> int:
 
 
 def _send_one(
-    session: SMTPSession | BackendSession, row: OutboxMessage, token: str, report: SendReport
+    session: SMTPSession | BackendSession,
+    row: OutboxMessage,
+    token: str,
+    report: SendReport,
+    delivered: list[int],
 ) -> bool:
-    """Try one row and record how it went; False when the server cannot be reached."""
+    """Try one row and record how it went (a delivered one is added to ``delivered``, to be
+    marked sent with its batch); False when the server cannot be reached."""
     try:
         note = session.deliver(row, token)
     except Unreachable as error:
@@ -520,7 +532,10 @@ def _send_one(
     except LostClaim as error:
         log.warning("%s", error)
         return True
-    _mark_sent(row, token, note)
+    if note or isinstance(session, BackendSession):
+        _mark_sent([row.id], token, note)
+    else:
+        delivered.append(row.id)
     report.sent += 1
     return True
 

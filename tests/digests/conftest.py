@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.db import connections
+from django.db.utils import load_backend
 
 from tests.digests.smtp import SMTPServer
 
@@ -89,15 +90,16 @@ def child_db(cli_env: dict[str, str]) -> Iterator[tuple[dict[str, str], str]]:
     the alias ``child``; yields the child's environment and the alias."""
     from django.conf import settings
 
-    config = dict(connections.settings["default"])
+    config = dict(connections["default"].settings_dict)
     if settings.PRODUCTION:
         config["NAME"] = urlparse(cli_env["DATABASE_URL"]).path.lstrip("/")
     else:
         config["NAME"] = Path(cli_env["DAILYPAPERS_DATA_DIR"]) / "dailypapers.sqlite3"
-    connections.settings["child"] = config
+    # a connection made here, not a configured alias: the test's database guard lets it be
+    child = load_backend(config["ENGINE"]).DatabaseWrapper(config, "child")
+    connections["child"] = child
     try:
         yield cli_env, "child"
     finally:
-        connections["child"].close()
+        child.close()
         del connections["child"]
-        del connections.settings["child"]

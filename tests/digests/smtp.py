@@ -25,7 +25,12 @@ from tests.conftest import free_port
 class Received:
     rcpt_tos: list[str]
     raw: bytes
-    message: EmailMessage
+
+    @property
+    def message(self) -> EmailMessage:
+        message = email.message_from_bytes(self.raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        return message
 
 
 @dataclass
@@ -76,11 +81,9 @@ class Recorder:
         if replies:
             return replies.pop(0)
         content = bytes(envelope.content)
-        message = email.message_from_bytes(content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
         # the server has the message once it has read it all: it keeps it even if the
         # client is gone before the reply
-        self.received.append(Received(list(envelope.rcpt_tos), content, message))
+        self.received.append(Received(list(envelope.rcpt_tos), content))
         hold = self.hold
         if hold is not None and hold.data_number == number:
             self.hold = None
@@ -122,6 +125,7 @@ class SMTPServer:
         controller, self.controller = self.controller, None
         if controller is None:
             return
+
         def drop() -> None:
             for smtp in controller.sessions:
                 if smtp.transport is not None:
