@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from tests.conftest import free_port
 
@@ -103,21 +103,29 @@ class _Controller(Controller):
         self.sessions: list[SMTP] = []
 
     def factory(self) -> SMTP:
-        smtp = super().factory()
+        smtp = SMTP(self.handler, **self.SMTP_kwargs)
         self.sessions.append(smtp)
         return smtp
 
 
 class SMTPServer:
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.recorder = Recorder()
         self.port = free_port()
+        self.login = login
         self.controller: _Controller | None = None
         self.holds: list[Hold] = []
 
     def start(self) -> None:
         assert self.controller is None
-        self.controller = _Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        auth: dict[str, Any] = {}
+        if self.login is not None:
+            auth = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self.controller = _Controller(self.recorder, hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
 
     def stop(self) -> None:
@@ -128,12 +136,23 @@ class SMTPServer:
 
         def drop() -> None:
             for smtp in controller.sessions:
-                if smtp.transport is not None:
+                if isinstance(smtp.transport, asyncio.Transport):
                     smtp.transport.abort()
 
         controller.loop.call_soon_threadsafe(drop)
         self.release()
         controller.stop()
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert self.login is not None
+        user, password = self.login
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            user.encode(),
+            password.encode(),
+        )
+        return AuthResult(success=ok, handled=False)
 
     def release(self) -> None:
         for hold in self.holds:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from dailypapers.digests import sender
 from dailypapers.digests.mail import outbox_row
 from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.digests.sender import backoff, recover, send_pending
+from tests.digests.smtp import SMTPServer
 
 pytestmark = pytest.mark.django_db
 
@@ -182,6 +184,27 @@ def test_the_server_stopped_mid_run_then_restarted(smtp_settings, outbox, where)
         assert noted.last_error.startswith(sender.REPLY_LOST)
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_it_logs_in_with_the_url_s_user_and_password(settings, outbox):
+    server = SMTPServer(login=("mailer", "s3cret"))
+    server.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_TIMEOUT = 10
+        settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "mailer", "wrong"
+        outbox(2)
+        refused = send_pending()
+        assert (refused.sent, refused.retried) == (0, 2)
+        assert "log-in" in OutboxMessage.objects.order_by("id")[0].last_error
+        settings.EMAIL_HOST_PASSWORD = "s3cret"
+        _later()
+        assert send_pending().sent == 2
+        assert len(server.recorder.received) == 2
+    finally:
+        server.stop()
+
+
 def test_nothing_listening_leaves_every_row_pending(settings, smtp_settings, outbox):
     smtp_settings.stop()
     outbox(5)
@@ -236,7 +259,7 @@ def test_recovery_of_rows_a_stopped_sender_left(outbox):
     host = sender._host()
     now = timezone.now()
     dead = f"{host}:{_dead_pid()}:abc"
-    alive = f"{host}:{sender.os.getppid()}:abc"
+    alive = f"{host}:{os.getppid()}:abc"
     elsewhere = "another-host:1:abc"
     long_ago = now - dt.timedelta(hours=1)
     plan = [
