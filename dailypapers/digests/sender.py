@@ -242,7 +242,7 @@ def _release(rows: list[OutboxMessage], token: str) -> None:
 
 
 def _renew(rows: list[OutboxMessage], token: str) -> None:
-    """Keep the claim on rows still waiting in a long batch (so no one thinks it stale)."""
+    """Keep the claim on a long batch's rows (so no other sender thinks them stale)."""
     ids = [row.id for row in rows]
     OutboxMessage.objects.filter(
         id__in=ids, claimed_by=token, state__in=[State.SENDING, State.DELIVERING]
@@ -350,8 +350,14 @@ class SMTPSession:
         a Permanent/Transient reply to the end of data."""
         smtp = self.open()
         sender = parseaddr(settings.DIGEST_FROM_EMAIL)[1] or settings.DIGEST_FROM_EMAIL
+        options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
+        if not (sender + row.to_email).isascii():
+            if not smtp.has_extn("smtputf8"):
+                raise Permanent(f"{row.to_email}: the server takes only ASCII addresses")
+            options.append("SMTPUTF8")
+        smtp.command_encoding = "ascii" if "SMTPUTF8" not in options else "utf-8"
         try:
-            _check(*smtp.mail(sender), (250,), "MAIL FROM")
+            _check(*smtp.mail(sender, options), (250,), "MAIL FROM")
             _check(*smtp.rcpt(row.to_email), (250, 251), "RCPT TO")
             _check(*smtp.docmd("DATA"), (354,), "DATA")
             smtp.send(dot_stuffed(row.wire_bytes(timezone.now())))
@@ -475,7 +481,7 @@ def send_pending(
                         _release(rows[index:], token)
                         break
                     if time.monotonic() - renewed > lease:
-                        _renew(rows[index:], token)
+                        _renew(rows, token)
                         renewed = time.monotonic()
                     if not _send_one(session, row, token, report, delivered):
                         _unreachable(rows[index + 1 :], token, report)
@@ -485,7 +491,7 @@ def send_pending(
                         log.info("outbox progress: %s", report)
             finally:
                 _mark_sent(delivered, token)
-            _reset_bounces(rows, token)
+                _reset_bounces(rows, token)
             report.recovered += recover()
     finally:
         session.close()

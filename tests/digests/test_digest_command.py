@@ -85,3 +85,15 @@ def test_admin_subscriptions_show_bounces(admin_client, outbox):
     page = admin_client.get("/admin/digests/subscription/")
     assert page.status_code == 200
     assert "hard bounces" in page.content.decode().lower()
+
+
+def test_the_send_outbox_task_sends_what_is_due(settings, outbox):
+    from django.core import mail
+
+    from dailypapers.digests.tasks import send_outbox
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    outbox(2)
+    assert send_outbox.call() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["reader0@example.org", "reader1@example.org"]
+    assert send_outbox.call() == 0

@@ -218,6 +218,22 @@ def test_nothing_listening_leaves_every_row_pending(settings, smtp_settings, out
     assert all(r.state == State.PENDING for r in untried)
 
 
+def test_a_non_ascii_address_goes_with_smtputf8(smtp_settings, outbox):
+    (row,) = outbox(1)
+    OutboxMessage.objects.filter(id=row.id).update(to_email="jos\u00e9@example.org")
+    assert send_pending().sent == 1
+    assert smtp_settings.recorder.counts() == {"jos\u00e9@example.org": 1}
+
+
+def test_the_console_backend_prints_the_message(settings, outbox, capsys):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    (row,) = outbox(1)
+    assert send_pending().sent == 1
+    printed = capsys.readouterr().out
+    assert f"Message-ID: <{row.message_id}>" in printed
+    assert "Date: " in printed and "Hello reader0@example.org" in printed
+
+
 def test_dry_run_lists_and_changes_nothing(smtp_settings, outbox):
     outbox(3)
     report = send_pending(dry_run=True)
