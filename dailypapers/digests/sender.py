@@ -342,12 +342,8 @@ class SMTPSession:
         except (smtplib.SMTPException, OSError):
             self.drop()
 
-    def deliver(self, row: OutboxMessage, token: str) -> str:
-        """Send one claimed row, exactly once; returns a note for the row (empty if none).
-
-        Raises Transient or Permanent while the row is still ``sending``; once it is
-        ``delivering`` the only outcomes are sent (a note says when the reply was lost) or
-        a Permanent/Transient reply to the end of data."""
+    def _mail_from(self, row: OutboxMessage) -> smtplib.SMTP:
+        """Open the session if need be and start the row's mail transaction."""
         smtp = self.open()
         sender = parseaddr(settings.DIGEST_FROM_EMAIL)[1] or settings.DIGEST_FROM_EMAIL
         options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
@@ -356,8 +352,24 @@ class SMTPSession:
                 raise Permanent(f"{row.to_email}: the server takes only ASCII addresses")
             options.append("SMTPUTF8")
         smtp.command_encoding = "ascii" if "SMTPUTF8" not in options else "utf-8"
+        _check(*smtp.mail(sender, options), (250,), "MAIL FROM")
+        return smtp
+
+    def deliver(self, row: OutboxMessage, token: str) -> str:
+        """Send one claimed row, exactly once; returns a note for the row (empty if none).
+
+        Raises Transient or Permanent while the row is still ``sending``; once it is
+        ``delivering`` the only outcomes are sent (a note says when the reply was lost) or
+        a Permanent/Transient reply to the end of data."""
+        reused = self.smtp is not None
         try:
-            _check(*smtp.mail(sender, options), (250,), "MAIL FROM")
+            try:
+                smtp = self._mail_from(row)
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                if not reused:
+                    raise
+                self.drop()  # the server closed an idle connection: open a new one
+                smtp = self._mail_from(row)
             _check(*smtp.rcpt(row.to_email), (250, 251), "RCPT TO")
             _check(*smtp.docmd("DATA"), (354,), "DATA")
             smtp.send(dot_stuffed(row.wire_bytes(timezone.now())))

@@ -52,12 +52,25 @@ class Recorder:
         self.data_replies: dict[str, list[str]] = {}
         """Replies at the end of data for a message to an address, one at a time."""
         self.hold: Hold | None = None
+        self.close_after: int | None = None
+        """Drop the connection that carried this message when it starts the next one (as a
+        server closing an idle connection would)."""
         self.data_seen = 0
         self.lock = threading.Lock()
 
     async def _wait(self, hold: Hold) -> None:
         hold.reached.set()
         await asyncio.get_running_loop().run_in_executor(None, hold.release.wait, 60)
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if getattr(session, "close_now", False):
+            server.transport.abort()
+            return "250 OK"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -81,6 +94,8 @@ class Recorder:
         if replies:
             return replies.pop(0)
         content = bytes(envelope.content)
+        if number == self.close_after:
+            session.close_now = True
         # the server has the message once it has read it all: it keeps it even if the
         # client is gone before the reply
         self.received.append(Received(list(envelope.rcpt_tos), content))

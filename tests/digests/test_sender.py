@@ -205,6 +205,14 @@ def test_it_logs_in_with_the_url_s_user_and_password(settings, outbox):
         server.stop()
 
 
+def test_a_connection_the_server_closed_is_opened_again(smtp_settings, outbox):
+    rows = outbox(4)
+    smtp_settings.recorder.close_after = 2
+    report = send_pending()
+    assert (report.sent, report.retried) == (4, 0)
+    assert smtp_settings.recorder.counts() == {row.to_email: 1 for row in rows}
+
+
 def test_nothing_listening_leaves_every_row_pending(settings, smtp_settings, outbox):
     smtp_settings.stop()
     outbox(5)
