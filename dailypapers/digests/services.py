@@ -12,22 +12,20 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from dailypapers.catalog.models import Category
 
 from . import compose, links, mail
 from .compose import Issue
 from .models import MailPreference, OutboxMessage, Subscription
+from .tasks import send_outbox
 
 log = logging.getLogger(__name__)
 
-SENDER_TASK = "dailypapers.digests.tasks.send_outbox"
 # A confirmation mail goes at most this often to one address, however often it is typed in.
 CONFIRM_EVERY = dt.timedelta(minutes=10)
 PAUSED_BY_READER = "Paused by you."
@@ -50,17 +48,12 @@ def normalise(address: str) -> str:
 
 
 def enqueue_sender() -> None:
-    """Wake the sender once the current transaction commits (its absence is logged)."""
+    """Wake the sender once the current transaction commits."""
 
     def _enqueue() -> None:
         try:
-            task: Any = import_string(SENDER_TASK)
-        except ImportError:
-            log.warning("digests: no sender task (%s); the outbox waits", SENDER_TASK)
-            return
-        try:
-            task.enqueue()
-        except Exception:
+            send_outbox.enqueue()
+        except Exception:  # a queue that is down: the scheduled round sends it later
             log.exception("digests: could not enqueue the sender")
 
     transaction.on_commit(_enqueue)

@@ -42,8 +42,10 @@ def test_send_to_one_address_over_smtp_prints_counts(smtp_settings, outbox):
     [
         (["send", "--limit", "0"], "invalid positive whole number value: '0'"),
         (["send", "--to", "not an address"], "invalid email address value"),
-        (["compose"], "compose is not available"),
-        (["preview", "--to", "a@example.org"], "preview is not available"),
+        (["compose", "--date", "2026-13-01"], "invalid date \\(YYYY-MM-DD\\) value"),
+        (["compose", "--workers", "x"], "invalid positive whole number value"),
+        (["preview", "--to", "a@example.org"], "no subscription for a@example.org"),
+        (["preview"], "the following arguments are required: --to"),
     ],
 )
 def test_bad_input_is_a_clear_error(args, error):
@@ -97,3 +99,27 @@ def test_the_send_outbox_task_sends_what_is_due(settings, outbox):
     assert send_outbox.call() == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["reader0@example.org", "reader1@example.org"]
     assert send_outbox.call() == 0
+
+
+def test_compose_preview_and_send_from_the_command_line(smtp_settings):
+    from django.utils import timezone
+
+    from dailypapers.digests.models import Subscription
+    from tests.community.helpers import make_entry
+
+    entry = make_entry(upvotes=4, title="A paper worth a mail")
+    sub = Subscription.objects.create(email="reader@example.org", confirmed_at=timezone.now())
+    preview = _digest("preview", "--to", "reader@example.org")
+    assert "Subject: " in preview and "A paper worth a mail" in preview
+    assert "<table" in _digest("preview", "--to", "reader@example.org", "--html")
+    day = entry.day.isoformat()
+    assert _digest("compose", "--date", day, "--dry-run").startswith("1 digest(s) would be")
+    assert not OutboxMessage.objects.exists()
+    assert _digest("compose", "--date", day).startswith("1 digest(s) composed, 0 reader(s)")
+    assert _digest("compose", "--date", day).startswith("0 digest(s) composed")
+    assert _digest("send").startswith("1 sent,")
+    (got,) = smtp_settings.recorder.to("reader@example.org")
+    assert "A paper worth a mail" in got["Subject"]
+    sub.refresh_from_db()
+    assert sub.last_issue_date == entry.day
+    assert "Nothing new for reader@example.org" in _digest("preview", "--to", sub.email)

@@ -4,8 +4,6 @@ before the click, nothing revealed, bad input a clear error."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -215,14 +213,15 @@ def test_the_subscribe_page_without_javascript(client):
     assert client.put("/digest/subscribe").status_code == 405
 
 
-def test_the_sender_is_woken_after_commit_or_its_absence_logged(
-    django_capture_on_commit_callbacks, caplog
-):
-    has_sender = importlib.util.find_spec("dailypapers.digests.tasks") is not None
+def test_the_sender_is_woken_after_commit(django_capture_on_commit_callbacks, settings):
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()  # type: ignore[attr-defined]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.subscribe("reader@example.org")
     assert len(callbacks) == 1 and OutboxMessage.objects.count() == 1
-    caplog.set_level(logging.WARNING, logger="dailypapers.digests.services")
-    callbacks[0]()  # the row committed: the sender is enqueued, or its absence logged
-    warned = "no sender task" in caplog.text
-    assert warned is not has_sender
+    assert not default_task_backend.results  # type: ignore[attr-defined]
+    callbacks[0]()  # the row committed: now the sender is enqueued
+    names = [r.task.name for r in default_task_backend.results]  # type: ignore[attr-defined]
+    assert names == ["send_outbox"]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
+import time
 from argparse import ArgumentParser
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
+from dailypapers.digests import compose
+from dailypapers.digests.models import Subscription
 from dailypapers.digests.sender import send_pending
 
 
@@ -33,6 +37,11 @@ def _email(value: str) -> str:
     return value.strip().lower()
 
 
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value.strip())
+
+
+_date.__name__ = "date (YYYY-MM-DD)"
 _positive.__name__ = "positive whole number"
 _email.__name__ = "email address"
 
@@ -63,9 +72,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         compose = sub.add_parser("compose", help="compose every due digest into the outbox")
-        compose.add_argument("--date", help="the issue date (YYYY-MM-DD; default: today)")
+        compose.add_argument(
+            "--date",
+            type=_date,
+            help=(
+                "compose the issue of this date (YYYY-MM-DD) for every reader whose issue day "
+                "it is, whatever their hour (default: what is due now)"
+            ),
+        )
         compose.add_argument("--dry-run", action="store_true", help="count, write nothing")
         compose.add_argument("--to", type=_email, help="only the digest of this address")
+        compose.add_argument(
+            "--workers", type=_positive, help="processes composing at once (default: settings)"
+        )
         send = sub.add_parser(
             "send",
             help="send the outbox's due messages over SMTP",
@@ -82,7 +101,10 @@ class Command(BaseCommand):
         )
         preview = sub.add_parser("preview", help="print the next digest of one address")
         preview.add_argument("--to", type=_email, required=True, help="the subscriber's address")
-        preview.add_argument("--date", help="the issue date (YYYY-MM-DD; default: today)")
+        preview.add_argument(
+            "--date", type=_date, help="the issue date (YYYY-MM-DD; default: their next issue)"
+        )
+        preview.add_argument("--html", action="store_true", help="print the HTML part, not text")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -110,7 +132,35 @@ class Command(BaseCommand):
         )
 
     def _compose(self, options: dict[str, Any]) -> None:
-        raise CommandError("compose is not available")
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 5 or done == total:
+                last[0] = now
+                self.stderr.write(f"composed {done} of {total} due readers")
+
+        report = compose.compose_due(
+            issue_date=options["date"],
+            dry_run=options["dry_run"],
+            only=options["to"],
+            progress=progress,
+            workers=options["workers"],
+        )
+        verb = "would be composed" if options["dry_run"] else "composed"
+        self.stdout.write(
+            f"{report.composed} digest(s) {verb}, {report.empty} reader(s) with nothing new, "
+            f"of {report.readers} due, in {report.seconds:.1f} s."
+        )
 
     def _preview(self, options: dict[str, Any]) -> None:
-        raise CommandError("preview is not available")
+        sub = Subscription.objects.filter(email=options["to"]).first()
+        if sub is None:
+            raise CommandError(f"no subscription for {options['to']}")
+        day = options["date"] or compose.next_issue_date(sub)
+        issue = compose.compose_one(sub, day)
+        if issue is None:
+            self.stdout.write(f"Nothing new for {sub.email} on {day}: no digest would go.")
+            return
+        self.stdout.write(f"To: {sub.email}\nSubject: {issue.subject}\n")
+        self.stdout.write(issue.html if options["html"] else issue.text)
