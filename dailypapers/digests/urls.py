@@ -11,6 +11,8 @@ urlpatterns = [
     path("digest/check-your-inbox", views.check_inbox, name="check_inbox"),
     path("digest/confirm/<str:token>", views.confirm, name="confirm"),
     path("digest/manage/<str:signed>", views.manage, name="manage"),
+    path("digest/manage/<str:signed>/preview", views.manage_preview, name="manage_preview"),
     path("digest/unsubscribe/<str:signed>", views.unsubscribe, name="unsubscribe"),
     path("settings/email", views.email_settings, name="settings"),
+    path("settings/email/preview", views.settings_preview, name="settings_preview"),
 ]

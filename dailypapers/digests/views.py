@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from csp.decorators import csp_update
+from csp.decorators import csp_exempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -23,14 +25,30 @@ from . import links, services
 from .forms import MemberOptionsForm, OptionsForm, SubscribeForm
 from .models import Subscription
 
-# The preview shows the HTML part as it will be sent, inline styles included, in a sandboxed
-# srcdoc frame (which inherits the page's policy): styles in attributes and <style> elements
-# are allowed on these pages, scripts still are not.
-_STYLES = {"style-src-attr": ["'unsafe-inline'"], "style-src-elem": ["'self'", "'unsafe-inline'"]}
+# The preview shows the HTML part as it will be sent, inline styles included, in a frame of
+# its own: a document with a policy of its own (styles inline, nothing else: no script, no
+# request, no form; sandboxed), framed by this site's pages only. The pages around it keep the
+# site's strict policy.
+MAIL_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'self'; sandbox allow-popups "
+    "allow-popups-to-escape-sandbox"
+)
 
 
-def preview_styles(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    return cast(Callable[..., HttpResponse], csp_update(_STYLES)(view))
+def _mail_document(sub: Subscription | None) -> HttpResponse:
+    issue = services.preview(sub).issue if sub is not None else None
+    if issue is None:
+        return HttpResponse("Nothing new yet.", status=404, content_type="text/plain")
+    response = HttpResponse(issue.html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = MAIL_POLICY
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _framed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A document this site's pages frame, under its own policy."""
+    return cast(Callable[..., HttpResponse], xframe_options_sameorigin(csp_exempt()(view)))
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -79,13 +97,12 @@ def _manage_path(sub: Subscription) -> str:
     return links.MANAGE_PATH.format(signed=links.sign(sub))
 
 
-def _preview_context(sub: Subscription | None) -> dict[str, Any]:
+def _preview_context(sub: Subscription | None, frame: str) -> dict[str, Any]:
     if sub is None or sub.unsubscribed_at is not None:
         return {}
-    return {"preview": services.preview(sub)}
+    return {"preview": services.preview(sub), "preview_frame": frame}
 
 
-@preview_styles
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage(request: HttpRequest, signed: str) -> HttpResponse:
     """No log-in: the signed link came in the reader's mail."""
@@ -113,7 +130,7 @@ def manage(request: HttpRequest, signed: str) -> HttpResponse:
         "form": form,
         "unsubscribe_url": links.UNSUBSCRIBE_PATH.format(signed=links.sign(sub)),
         "bounced": services.is_bounce_pause(sub),
-        **_preview_context(sub),
+        **_preview_context(sub, f"{request.path}/preview"),
     }
     return render(request, "digests/manage.html", context, status=status)
 
@@ -157,8 +174,27 @@ def unsubscribe(request: HttpRequest, signed: str) -> HttpResponse:
     return render(request, "digests/unsubscribe.html", {"sub": sub})
 
 
+@_framed
+@require_safe
+def manage_preview(request: HttpRequest, signed: str) -> HttpResponse:
+    """The next issue's HTML part, for the manage page's frame."""
+    sub = links.unsign(signed)
+    if sub is None or sub.unsubscribed_at is not None:
+        return _mail_document(None)
+    return _mail_document(sub)
+
+
 @login_required
-@preview_styles
+@_framed
+@require_safe
+def settings_preview(request: HttpRequest) -> HttpResponse:
+    """The next issue's HTML part, for the settings page's frame."""
+    sub = services.member_subscription(cast(AbstractBaseUser, request.user))
+    active = sub is not None and sub.confirmed_at is not None and sub.unsubscribed_at is None
+    return _mail_document(sub if active else None)
+
+
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def email_settings(request: HttpRequest) -> HttpResponse:
     """A member's digest (for their verified primary address) and reply mails."""
@@ -198,6 +234,6 @@ def email_settings(request: HttpRequest) -> HttpResponse:
         "form": form,
         "pref": pref,
         "bounced": active and sub is not None and services.is_bounce_pause(sub),
-        **_preview_context(sub if active else None),
+        **_preview_context(sub if active else None, reverse("digests:settings_preview")),
     }
     return render(request, "digests/settings.html", context, status=status)
