@@ -14,6 +14,7 @@ VERBS: dict[str, str] = {
     "scheduler": "dailypapers.sources",
     "feature": "dailypapers.community",
     "index": "dailypapers.search",
+    "digest": "dailypapers.digests",
     "migrate": "django.core",
     "createsuperuser": "django.contrib.auth",
 }

@@ -306,6 +306,7 @@ FIRST_FILL_DAYS = env_int("DAILYPAPERS_FIRST_FILL_DAYS", 7)
 # --- digests --------------------------------------------------------------------------------
 # Email digests and reply notifications; see docs/digests.md.
 DIGEST_MINUTES = env_int("DAILYPAPERS_DIGEST_MINUTES", 10)  # how often due digests are composed
+DIGEST_WORKERS = max(1, env_int("DAILYPAPERS_DIGEST_WORKERS", 1))
 DIGEST_FROM_EMAIL = env_str("DAILYPAPERS_DIGEST_FROM_EMAIL", DEFAULT_FROM_EMAIL)
 # The mailto: half of List-Unsubscribe; an address the operator reads (or filters) mail for.
 DIGEST_UNSUBSCRIBE_MAILTO = env_str("DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO", "")
@@ -344,6 +345,7 @@ RATE_SUBMIT = env_str("DAILYPAPERS_RATE_SUBMIT", "20/h")
 RATE_VOTE = env_str("DAILYPAPERS_RATE_VOTE", "120/m")
 RATE_COMMENT = env_str("DAILYPAPERS_RATE_COMMENT", "10/m")
 RATE_API = env_str("DAILYPAPERS_RATE_API", "300/m")
+RATE_SUBSCRIBE = env_str("DAILYPAPERS_RATE_SUBSCRIBE", "10/h")  # digest sign-ups per address
 COMMENT_MAX_LENGTH = env_int("DAILYPAPERS_COMMENT_MAX_LENGTH", 20000)
 PAGE_CACHE_SECONDS = env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
 

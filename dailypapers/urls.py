@@ -50,5 +50,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.library.urls")),
+    path("", include("dailypapers.digests.urls")),
+    path("", include("dailypapers.digests.notice_urls")),
     path("api/", api.urls),
 ]

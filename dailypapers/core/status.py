@@ -7,11 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Count
 
 from dailypapers import __version__
 from dailypapers.catalog.models import Paper
 from dailypapers.community.models import DailyEntry
-from dailypapers.digests.models import Subscription
+from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.sources.models import IngestRun, ScheduledJob
 from dailypapers.sources.schedule import REFRESH
 
@@ -80,9 +81,18 @@ def collect_status() -> dict[str, Any]:
         "subscriptions": {
             "total": Subscription.objects.count(),
             "active": Subscription.objects.filter(
-                confirmed_at__isnull=False, unsubscribed_at__isnull=True
+                confirmed_at__isnull=False, unsubscribed_at__isnull=True, paused_at__isnull=True
+            ).count(),
+            "paused": Subscription.objects.filter(
+                paused_at__isnull=False, unsubscribed_at__isnull=True
             ).count(),
         },
+        "outbox": dict(
+            OutboxMessage.objects.order_by()
+            .values_list("state")
+            .annotate(n=Count("id"))
+            .values_list("state", "n")
+        ),
         "index": index_status(),
         "sources": last_runs(),
         "schedule": {

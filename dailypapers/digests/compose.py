@@ -26,19 +26,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
+import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from markupsafe import Markup
 
 from dailypapers.catalog.models import Paper
 from dailypapers.catalog.text import readable_text
@@ -65,6 +68,7 @@ POOL = 300  # candidates loaded for each shared list before a reader's narrowing
 HISTORY_DAYS = 60  # sent papers are remembered this long: longer than any candidate's age
 CHUNK = 1000
 SUMMARY_CHARS = 300
+PAPER = f"{mail.TEMPLATES}/digest/paper"  # .html, .txt
 
 
 def active() -> QuerySet[Subscription]:
@@ -108,7 +112,7 @@ class Card:
     arxiv_id: str
     title: str
     categories: frozenset[str]
-    html: SafeString
+    html: Markup
     text: str
 
 
@@ -148,8 +152,8 @@ def load_cards(pks: Iterable[int], cards: dict[int, Card]) -> None:
             arxiv_id=arxiv_id,
             title=title_text,
             categories=frozenset([*(cats or []), primary]) - {""},
-            html=mark_safe(render_to_string(f"{mail.TEMPLATES}/_paper.html", context)),  # noqa: S308 - rendered by our template
-            text=render_to_string(f"{mail.TEMPLATES}/_paper.txt", context).strip(),
+            html=Markup(mail.jinja_template(f"{PAPER}.html").render(context)),  # noqa: S704 - autoescaped
+            text=mail.jinja_template(f"{PAPER}.txt").render(context).strip(),
         )
 
 
@@ -309,7 +313,8 @@ def render_issue(subscription: Subscription, day: dt.date, sections: list[Sectio
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "weekly": subscription.frequency == WEEKLY,
-        "day": day,
+        "day_short": f"{day.day} {day:%b}",
+        "day_long": f"{day:%A} {day.day} {day:%B %Y}",
         "sections": sections,
         "count": count,
         "more": count - 1,
@@ -318,7 +323,7 @@ def render_issue(subscription: Subscription, day: dt.date, sections: list[Sectio
         "unsubscribe_url": links.unsubscribe_url(subscription),
         "email": subscription.email,
     }
-    subject, text, html = mail.render("digest", context)
+    subject, text, html = mail.render_digest("digest", context)
     return Issue(
         subscription, day, sections, subject, text, html, links.unsubscribe_headers(subscription)
     )
@@ -443,6 +448,32 @@ def due_groups(
     return groups
 
 
+Job = tuple[str, dt.date, list[int]]  # (frequency, issue date, subscription pks)
+
+
+class Run:
+    """What one composing process keeps between chunks: the index, each issue date's shared
+    lists, and the papers rendered so far (the shared lists' papers for the whole run, the
+    picks' until their issue date is done)."""
+
+    def __init__(self) -> None:
+        self.index = _index()
+        self.cards: dict[int, Card] = {}
+        self.pools: dict[tuple[str, dt.date], Pools] = {}
+
+    def compose(self, job: Job, dry_run: bool) -> tuple[int, int]:
+        frequency, day, pks = job
+        key = (frequency, day)
+        if key not in self.pools:
+            shared = set().union(*(p.pks for p in self.pools.values()))
+            for pk in [pk for pk in self.cards if pk not in shared]:
+                del self.cards[pk]  # keep memory flat: the last date's picks are done
+            self.pools[key] = load_pools(frequency, day)
+            load_cards(self.pools[key].pks, self.cards)
+        pools = self.pools[key]
+        return _compose_chunk(pks, frequency, day, pools, self.cards, self.index, dry_run)
+
+
 def compose_due(
     now: dt.datetime | None = None,
     *,
@@ -450,34 +481,95 @@ def compose_due(
     dry_run: bool = False,
     only: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> ComposeReport:
-    """Compose every due reader's issue into the outbox (see ``due_groups``)."""
+    """Compose every due reader's issue into the outbox (see ``due_groups``), a chunk of
+    ``CHUNK`` readers at a time, in ``workers`` processes (``DIGEST_WORKERS``). Each chunk is
+    written in one transaction, so a run that is stopped keeps what it composed and the next
+    run composes the rest."""
     started = time.perf_counter()
     now = now or timezone.now()
     groups = due_groups(now, issue_date, only)
     report = ComposeReport(readers=sum(len(v) for v in groups.values()))
-    index = _index()
-    cards: dict[int, Card] = {}
+    jobs: list[Job] = [
+        (frequency, day, pks[first : first + CHUNK])
+        for (frequency, day), pks in sorted(groups.items())
+        for first in range(0, len(pks), CHUNK)
+    ]
+    workers = settings.DIGEST_WORKERS if workers is None else workers
+    if workers > 1 and len(jobs) > 1 and _shared_database():
+        results = _in_processes(jobs, min(workers, len(jobs)), dry_run)
+    else:
+        run = Run()
+        results = ((job, run.compose(job, dry_run)) for job in jobs)
     done = 0
-    for (frequency, day), pks in sorted(groups.items()):
-        pools = load_pools(frequency, day)
-        load_cards(pools.pks, cards)
-        for first in range(0, len(pks), CHUNK):
-            chunk = pks[first : first + CHUNK]
-            composed, empty = _compose_chunk(chunk, frequency, day, pools, cards, index, dry_run)
-            report.composed += composed
-            report.empty += empty
-            report.by_date[day.isoformat()] = report.by_date.get(day.isoformat(), 0) + composed
-            done += len(chunk)
-            if progress is not None:
-                progress(done, report.readers)
-            log.info("digests: composed %d of %d due readers", done, report.readers)
-        # papers picked for one chunk are rarely shown again: keep the run's memory flat
-        for pk in [pk for pk in cards if pk not in pools.pks]:
-            del cards[pk]
+    for (_, day, pks), (composed, empty) in results:
+        report.composed += composed
+        report.empty += empty
+        report.by_date[day.isoformat()] = report.by_date.get(day.isoformat(), 0) + composed
+        done += len(pks)
+        if progress is not None:
+            progress(done, report.readers)
+        log.info("digests: composed %d of %d due readers", done, report.readers)
     report.seconds = time.perf_counter() - started
     log.info("digests: %s", report)
     return report
+
+
+def _shared_database() -> bool:
+    """Whether other processes see this process's database (not an in-memory SQLite)."""
+    conn = connections["default"]
+    return not (isinstance(conn, SQLiteWrapper) and conn.is_in_memory_db())
+
+
+# Settings a composing process takes from the one that started it (tests and operators may
+# have changed them in the parent after start-up).
+_INHERITED = (
+    "SECRET_KEY",
+    "SITE_URL",
+    "SITE_NAME",
+    "DIGEST_FROM_EMAIL",
+    "DIGEST_UNSUBSCRIBE_MAILTO",
+    "SEARCH_INDEX_DIR",
+    "SEARCH_EMBEDDER",
+)
+
+
+def _in_processes(
+    jobs: list[Job], workers: int, dry_run: bool
+) -> Iterator[tuple[Job, tuple[int, int]]]:
+    """Compose the jobs in fresh processes (``spawn``: nothing of this one's connections,
+    index or threads is inherited), yielding each job's counts as it is done."""
+    inherited = {name: getattr(settings, name) for name in _INHERITED if hasattr(settings, name)}
+    database = connections["default"].settings_dict["NAME"]
+    module = os.environ.get("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start, initargs=(module, database, inherited)
+    ) as pool:
+        futures = {pool.submit(_work, job, dry_run): job for job in jobs}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+_RUN: Run | None = None
+
+
+def _start(module: str, database: str, inherited: dict[str, Any]) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = module
+    import django
+
+    django.setup()
+    for name, value in inherited.items():
+        setattr(settings, name, value)
+    connections["default"].settings_dict["NAME"] = database
+
+
+def _work(job: Job, dry_run: bool) -> tuple[int, int]:
+    global _RUN  # noqa: PLW0603 - one Run per composing process
+    if _RUN is None:
+        _RUN = Run()
+    return _RUN.compose(job, dry_run)
 
 
 def _compose_chunk(  # noqa: PLR0917

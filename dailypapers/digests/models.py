@@ -256,7 +256,7 @@ class OutboxMessage(models.Model):
 
     @staticmethod
     def pack(message: bytes) -> bytes:
-        return zlib.compress(message, 6)
+        return zlib.compress(message, 1)
 
     def raw(self) -> bytes:
         """The stored message, without Date."""

@@ -1,4 +1,5 @@
-"""A small periodic scheduler: enqueues the refresh task at the configured interval.
+"""A small periodic scheduler: enqueues the sources' refresh and the digests' round (compose
+what is due, then send) at their configured intervals.
 
 Any number of schedulers may run (one per `serve` in embedded mode, one or more `dailypapers
 scheduler` processes in production): each due job is claimed with one conditional UPDATE on
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 FIRST_FILL = "first-fill"
 REFRESH = "refresh-sources"
+DIGESTS = "digests"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,15 @@ def periodic_jobs() -> list[Periodic]:
                 REFRESH,
                 timedelta(minutes=settings.REFRESH_MINUTES),
                 "dailypapers.sources.tasks.refresh_sources",
+            )
+        )
+    if settings.DIGEST_MINUTES > 0:
+        # Named by path: the digests sit above the sources (docs/architecture.md).
+        jobs.append(
+            Periodic(
+                DIGESTS,
+                timedelta(minutes=settings.DIGEST_MINUTES),
+                "dailypapers.digests.tasks.digests_due",
             )
         )
     return jobs

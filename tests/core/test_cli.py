@@ -58,7 +58,8 @@ def test_status_counts(cli_env, write_snapshot):
     assert status["papers"] == 2
     assert status["featured_papers"] == 0
     assert status["users"] == 0
-    assert status["subscriptions"] == {"total": 0, "active": 0}
+    assert status["subscriptions"] == {"total": 0, "active": 0, "paused": 0}
+    assert status["outbox"] == {}
     assert status["index"]["pending"] == 2
     snap = status["sources"]["snapshot"]
     assert (snap["status"], snap["added"], snap["rejected"]) == ("succeeded", 2, 1)

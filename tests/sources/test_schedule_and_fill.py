@@ -41,14 +41,17 @@ def test_a_due_job_is_claimed_once(settings):
     assert schedule.claim("refresh-sources", every) is True
 
 
-def test_tick_enqueues_the_refresh_when_due(queue):
-    assert schedule.tick() == ["refresh-sources"]
+def test_tick_enqueues_the_refresh_and_the_digests_round_when_due(queue):
+    assert schedule.tick() == ["refresh-sources", "digests"]
     assert schedule.tick() == []
-    assert enqueued(queue) == ["refresh_sources"]
+    assert enqueued(queue) == ["refresh_sources", "digests_due"]
 
 
 def test_no_refresh_when_disabled(queue, settings):
     settings.REFRESH_MINUTES = 0
+    assert schedule.tick() == ["digests"]
+    settings.DIGEST_MINUTES = 0
+    ScheduledJob.objects.update(next_run_at=timezone.now() - timedelta(seconds=1))
     assert schedule.tick() == []
 
 
