@@ -70,11 +70,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import OUT, SNAPSHOT, VECTORS
 
+if __name__ == "__mp_main__" and "DJANGO_SETTINGS_MODULE" in os.environ:
+    # A process spawned by compose_due's workers runs this file first, then unpickles
+    # compose's initializer, whose imports need the app registry: set Django up here.
+    import django
+
+    django.setup()
+
 CACHE = OUT / "digest-cache"
 RUN = OUT / "digest-run"  # the data folder of a run: a copy of the fixture's database
 INDEX = CACHE / "index"
 CATALOGUE = CACHE / "catalogue.sqlite3"
-QUERIES = CACHE / "queries.npz"  # the saved searches' words and their vectors
 DB_NAME = "dailypapers.sqlite3"
 FIXTURE_VERSION = 1
 MIB = 2**20
@@ -133,9 +139,29 @@ ZONES = (
 # --- helpers ---------------------------------------------------------------------------
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
 def rss_bytes() -> int:
-    pages = Path("/proc/self/statm").read_text().split()[1]
-    return int(pages) * os.sysconf("SC_PAGE_SIZE")
+    """Resident memory of this process and every process under it (composing workers, the
+    SMTP server while it runs)."""
+    total, todo = 0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        try:
+            pages = Path(f"/proc/{pid}/statm").read_text().split()[1]
+        except OSError:
+            continue
+        total += int(pages) * os.sysconf("SC_PAGE_SIZE")
+        todo += _children(pid)
+    return total
 
 
 class RssSampler:
@@ -195,6 +221,11 @@ def fixture_path(args: argparse.Namespace) -> Path:
     return CACHE / f"fixture-{fixture_key(args)}.sqlite3"
 
 
+def queries_path(args: argparse.Namespace) -> Path:
+    """The fixture's saved searches' words and their vectors (for ``CatalogueEmbedder``)."""
+    return CACHE / f"fixture-{fixture_key(args)}.queries.npz"
+
+
 def copy_db(source: Path, target_dir: Path) -> None:
     """``source`` becomes the data folder's database (its WAL files removed)."""
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -203,8 +234,9 @@ def copy_db(source: Path, target_dir: Path) -> None:
     shutil.copyfile(source, target_dir / DB_NAME)
 
 
-def setup_django(data_dir: Path) -> None:
+def setup_django(data_dir: Path, queries: Path) -> None:
     os.environ["DAILYPAPERS_DATA_DIR"] = str(data_dir)
+    os.environ["DIGEST_BENCH_QUERIES"] = str(queries)
     os.environ["DJANGO_SETTINGS_MODULE"] = "dailypapers.settings"
     os.environ["DAILYPAPERS_SEARCH_INDEX_DIR"] = str(INDEX)
     os.environ["DAILYPAPERS_SEARCH_EMBEDDER"] = "bench.digest_speed.CatalogueEmbedder"
@@ -259,8 +291,9 @@ class CatalogueEmbedder:
         self.model_name = MODEL_NAME
         self.dim = DIM
         self._known: dict[str, np.ndarray] = {}
-        if QUERIES.exists():
-            data = np.load(QUERIES)
+        queries = Path(os.environ.get("DIGEST_BENCH_QUERIES", "-"))
+        if queries.is_file():
+            data = np.load(queries)
             for text, vector in zip(data["texts"].tolist(), data["vectors"], strict=True):
                 self._known[str(text)] = np.asarray(vector, np.float32)
 
@@ -376,15 +409,15 @@ def interests(cat: Catalogue, issue: dt.date, rng: np.random.Generator) -> np.nd
     return out
 
 
-def build_readers(readers: int, seed: int) -> dict[str, Any]:
+def build_readers(readers: int, seed: int, queries: Path) -> dict[str, Any]:
     """The subscribers, members, libraries, follows, community and history (bulk inserts)."""
     from django.db import transaction
 
     with transaction.atomic():  # one transaction: autocommitted rows would each be one
-        return _build_readers(readers, seed)
+        return _build_readers(readers, seed, queries)
 
 
-def _build_readers(readers: int, seed: int) -> dict[str, Any]:
+def _build_readers(readers: int, seed: int, queries_file: Path) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     cat = load_catalogue()
@@ -576,7 +609,7 @@ def _build_readers(readers: int, seed: int) -> dict[str, Any]:
     )
     texts = sorted(query_texts)
     np.savez(
-        QUERIES,
+        queries_file,
         texts=np.asarray(texts),
         vectors=np.stack([query_texts[t] for t in texts]) if texts else np.zeros((0, 384)),
     )
@@ -675,12 +708,12 @@ def build_fixture(args: argparse.Namespace) -> None:
     have_catalogue = CATALOGUE.exists() and (INDEX / "manifest.json").exists()
     if have_catalogue and not args.fresh_catalogue:
         copy_db(CATALOGUE, build)
-    setup_django(build)
+    setup_django(build, queries_path(args))
     if not have_catalogue or args.fresh_catalogue:
         say("building the catalogue (once)")
         build_catalogue()
     say(f"building {args.readers:,} readers")
-    facts = build_readers(args.readers, args.seed)
+    facts = build_readers(args.readers, args.seed, queries_path(args))
     fixture_path(args).with_suffix(".json").write_text(json.dumps(facts, indent=1))
     checkpoint_to(fixture_path(args))
     shutil.rmtree(build)
@@ -787,7 +820,9 @@ def baseline(issue: dt.date, slice_ids: list[int]) -> tuple[Timed, dict[int, tup
     return Timed(len(subs), len(out), time.perf_counter() - started), out
 
 
-def fast(issue: dt.date, sampler: RssSampler) -> tuple[Timed, list[tuple[int, int]]]:
+def fast(
+    issue: dt.date, sampler: RssSampler, workers: int, profile: int = 0
+) -> tuple[Timed, list[tuple[int, int]]]:
     """``compose_due`` for the whole day, with the peak RSS of each quarter of the readers."""
     from dailypapers.digests.compose import compose_due
 
@@ -809,7 +844,15 @@ def fast(issue: dt.date, sampler: RssSampler) -> tuple[Timed, list[tuple[int, in
             last[0] = now
 
     sampler.mark()
-    report = compose_due(issue_date=issue, progress=progress)
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        report = profiler.runcall(compose_due, issue_date=issue, progress=progress, workers=workers)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
+    else:
+        report = compose_due(issue_date=issue, progress=progress, workers=workers)
     seconds = time.perf_counter() - started
     if quarters or not peaks:  # the last progress call fell short of the total
         peaks.append((report.readers, sampler.mark()))
@@ -878,8 +921,8 @@ def run(args: argparse.Namespace) -> None:
     facts = json.loads(fixture_path(args).with_suffix(".json").read_text())
     issue = dt.date.fromisoformat(args.date or facts["issue_date"])
     copy_db(fixture_path(args), RUN)
-    setup_django(RUN)
-    from dailypapers.digests.models import Subscription
+    setup_django(RUN, queries_path(args))
+    from dailypapers.digests.compose import active
 
     say(
         f"fixture: {facts['readers']:,} readers (+{facts['inactive']:,} inactive), "
@@ -891,9 +934,9 @@ def run(args: argparse.Namespace) -> None:
     warm_index()
     sampler = RssSampler().start()
     rng = np.random.default_rng(args.seed + 1)
-    ids = list(Subscription.objects.order_by("pk").values_list("pk", flat=True))
+    ids = list(active().order_by("pk").values_list("pk", flat=True))
     slice_ids = sorted(rng.choice(ids, min(args.baseline, len(ids)), replace=False).tolist())
-    say(f"baseline: the per-reader loop over {len(slice_ids):,} subscriptions")
+    say(f"baseline: the per-reader loop over {len(slice_ids):,} active subscriptions")
     base, base_out = baseline(issue, slice_ids)
     say(
         f"  {base.composed:,} composed of {base.readers:,} in {base.seconds:.1f} s "
@@ -901,8 +944,11 @@ def run(args: argparse.Namespace) -> None:
     )
     reset_run(args)
     gc.collect()
-    say(f"batched: compose_due for the day ({facts['readers']:,} readers due)")
-    fastest, peaks = fast(issue, sampler)
+    say(
+        f"batched: compose_due for the day ({facts['readers']:,} readers due, "
+        f"{args.workers} composing processes)"
+    )
+    fastest, peaks = fast(issue, sampler, args.workers, args.profile)
     say(
         f"  {fastest.composed:,} composed of {fastest.readers:,} in {fastest.seconds:.1f} s "
         f"({fastest.per_reader_ms:.2f} ms a reader)"
@@ -920,7 +966,7 @@ def run(args: argparse.Namespace) -> None:
     say(f"  {'':<34}{heads}")
     for label, t in (
         ("baseline (compose_one + save)", base),
-        ("batched (compose_due)", fastest),
+        (f"batched (compose_due, {args.workers} proc.)", fastest),
     ):
         say(
             f"  {label:<34}{t.readers:>9,}{t.composed:>10,}{t.seconds:>10.1f}"
@@ -974,11 +1020,17 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=100_000)
     parser.add_argument("--baseline", type=int, default=2000, help="readers in the slice")
     parser.add_argument("--send", type=int, default=5000, help="messages in the send phase")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="compose_due's processes"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--date", default="", help="the issue date (default: the fixture's)")
     parser.add_argument("--fresh", action="store_true", help="build the fixture again")
     parser.add_argument(
         "--fresh-catalogue", action="store_true", help="import and index the catalogue again too"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, help="profile compose_due: print its N costliest calls"
     )
     parser.add_argument("--build-only", action="store_true", help="build the fixture, stop")
     parser.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
