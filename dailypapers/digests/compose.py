@@ -63,6 +63,7 @@ from papersearch import SearchIndex
 from papersearch.profiles import one_blas_thread
 
 from . import links, mail
+from . import workers as composing
 from .models import OutboxMessage, SentPaper, Subscription
 
 log = logging.getLogger(__name__)
@@ -570,31 +571,14 @@ def _in_processes(
     module = os.environ.get("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start, initargs=(module, database, inherited)
+        workers,
+        mp_context=context,
+        initializer=composing.start,
+        initargs=(module, database, inherited),
     ) as pool:
-        futures = {pool.submit(_work, job, dry_run): job for job in jobs}
+        futures = {pool.submit(composing.work, job, dry_run): job for job in jobs}
         for future in as_completed(futures):
             yield futures[future], future.result()
-
-
-_RUN: Run | None = None
-
-
-def _start(module: str, database: str, inherited: dict[str, Any]) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = module
-    import django
-
-    django.setup()
-    for name, value in inherited.items():
-        setattr(settings, name, value)
-    connections["default"].settings_dict["NAME"] = database
-
-
-def _work(job: Job, dry_run: bool) -> tuple[int, int]:
-    global _RUN  # noqa: PLW0603 - one Run per composing process
-    if _RUN is None:
-        _RUN = Run()
-    return _RUN.compose(job, dry_run)
 
 
 def _compose_chunk(  # noqa: PLR0917
