@@ -328,6 +328,18 @@ class SearchIndex:
         vectors[order] = np.asarray(gen.vectors[picked[order]], dtype=np.float32)
         return found, vectors
 
+    def _members(
+        self, members: list[str], given: tuple[Sequence[str], FloatArray] | None
+    ) -> tuple[list[str], FloatArray]:
+        """``vectors_of(members)``, from ``given`` (ids and their rows) where it has them."""
+        if given is None:
+            return self.vectors_of(members)
+        row_of = {pid: i for i, pid in enumerate(given[0])}
+        missing = [pid for pid in members if pid not in row_of]
+        if missing:
+            return self.vectors_of(members)
+        return list(members), given[1][[row_of[pid] for pid in members]]
+
     def recommend(
         self,
         profiles: Sequence[Profile],
@@ -336,14 +348,22 @@ class SearchIndex:
         filters: Filters | None = None,
         k: int = 50,
         config: RecommendConfig | None = None,
+        library: tuple[Sequence[str], FloatArray] | None = None,
     ) -> list[Pick]:
         """The ``k`` papers that best fit a reader's ``profiles`` among those that pass
         ``filters`` (dates, categories, ``exclude``: what they have seen or dismissed),
         leaving out the profiles' own papers and scoring down papers near ``negatives``
-        (papers they were not interested in). See ``papersearch.profiles``."""
+        (papers they were not interested in). See ``papersearch.profiles``. ``library``:
+        the profiles' papers and their vectors when the caller has them already (what
+        ``vectors_of`` gave it), so they are not read again."""
         with one_blas_thread():
             return self._recommend(
-                profiles, negatives=negatives, filters=filters, k=k, config=config
+                profiles,
+                negatives=negatives,
+                filters=filters,
+                k=k,
+                config=config,
+                given=library,
             )
 
     def _recommend(
@@ -354,6 +374,7 @@ class SearchIndex:
         filters: Filters | None,
         k: int,
         config: RecommendConfig | None,
+        given: tuple[Sequence[str], FloatArray] | None = None,
     ) -> list[Pick]:
         config = config or RecommendConfig()
         gen = self.generation
@@ -368,7 +389,7 @@ class SearchIndex:
             members += p.members
             weights += member_weights
             owner += [j] * len(p.members)
-        found, library = self.vectors_of(members)
+        found, library = self._members(members, given)
         if not found:
             return []
         position = {pid: i for i, pid in enumerate(members)}

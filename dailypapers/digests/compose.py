@@ -46,13 +46,24 @@ from markupsafe import Markup
 from dailypapers.catalog.models import Paper
 from dailypapers.catalog.text import readable_text
 from dailypapers.community.models import DailyEntry
-from dailypapers.search.foryou import Pick, Signals, Span, Why, Window, rank_picks
+from dailypapers.search.foryou import (
+    Pick,
+    Recent,
+    Signals,
+    Span,
+    Why,
+    Window,
+    rank_picks,
+    recent_papers,
+)
 from dailypapers.search.foryou import readers_signals as load_signals
 from dailypapers.search.holder import SearchUnavailable
 from dailypapers.search.tasks import open_index
 from papersearch import SearchIndex
+from papersearch.profiles import one_blas_thread
 
 from . import links, mail
+from . import workers as composing
 from .models import OutboxMessage, SentPaper, Subscription
 
 log = logging.getLogger(__name__)
@@ -352,11 +363,11 @@ def _index() -> SearchIndex | None:
         return None
 
 
-def _rank(index: SearchIndex | None, signals: Signals, span: Span) -> list[Pick]:
+def _rank(index: SearchIndex | None, signals: Signals, span: Span, recent: Recent) -> list[Pick]:
     if signals.is_empty:
         return []
     limit = PICKS + max(TOP.values()) + TRENDING + 10
-    return rank_picks(index, signals, span, limit=limit, dense=limit * 2)[0]
+    return rank_picks(index, signals, span, limit=limit, dense=limit * 2, recent=recent)[0]
 
 
 def wants_picks(subscription: Subscription) -> bool:
@@ -386,7 +397,9 @@ def compose_one(
         assert subscription.user_id is not None
         signals = load_signals([subscription.user_id])[subscription.user_id]
         signals.shown = set(Paper.objects.filter(pk__in=sent).values_list("arxiv_id", flat=True))
-        ranked = _rank(index or _index(), signals, span_of(subscription.frequency, issue_date))
+        span = span_of(subscription.frequency, issue_date)
+        with one_blas_thread():
+            ranked = _rank(index or _index(), signals, span, recent_papers(span))
         picks, titles = _pick_pks(ranked)
     load_cards(pools.pks | {pk for pk, _ in picks}, cards)
     categories = frozenset(subscription.categories.values_list("code", flat=True))
@@ -460,6 +473,7 @@ class Run:
         self.index = _index()
         self.cards: dict[int, Card] = {}
         self.pools: dict[tuple[str, dt.date], Pools] = {}
+        self.recent: dict[tuple[str, dt.date], Recent] = {}
 
     def compose(self, job: Job, dry_run: bool) -> tuple[int, int]:
         frequency, day, pks = job
@@ -468,10 +482,22 @@ class Run:
             shared = set().union(*(p.pks for p in self.pools.values()))
             for pk in [pk for pk in self.cards if pk not in shared]:
                 del self.cards[pk]  # keep memory flat: the last date's picks are done
+            self.recent.clear()
             self.pools[key] = load_pools(frequency, day)
+            self.recent[key] = recent_papers(span_of(frequency, day))
             load_cards(self.pools[key].pks, self.cards)
-        pools = self.pools[key]
-        return _compose_chunk(pks, frequency, day, pools, self.cards, self.index, dry_run)
+        # One BLAS thread: a composing process is one of several on as many cores.
+        with one_blas_thread():
+            return _compose_chunk(
+                pks,
+                frequency,
+                day,
+                self.pools[key],
+                self.recent[key],
+                self.cards,
+                self.index,
+                dry_run,
+            )
 
 
 def compose_due(
@@ -545,31 +571,14 @@ def _in_processes(
     module = os.environ.get("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start, initargs=(module, database, inherited)
+        workers,
+        mp_context=context,
+        initializer=composing.start,
+        initargs=(module, database, inherited),
     ) as pool:
-        futures = {pool.submit(_work, job, dry_run): job for job in jobs}
+        futures = {pool.submit(composing.work, job, dry_run): job for job in jobs}
         for future in as_completed(futures):
             yield futures[future], future.result()
-
-
-_RUN: Run | None = None
-
-
-def _start(module: str, database: str, inherited: dict[str, Any]) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = module
-    import django
-
-    django.setup()
-    for name, value in inherited.items():
-        setattr(settings, name, value)
-    connections["default"].settings_dict["NAME"] = database
-
-
-def _work(job: Job, dry_run: bool) -> tuple[int, int]:
-    global _RUN  # noqa: PLW0603 - one Run per composing process
-    if _RUN is None:
-        _RUN = Run()
-    return _RUN.compose(job, dry_run)
 
 
 def _compose_chunk(  # noqa: PLR0917
@@ -577,6 +586,7 @@ def _compose_chunk(  # noqa: PLR0917
     frequency: str,
     day: dt.date,
     pools: Pools,
+    recent: Recent,
     cards: dict[int, Card],
     index: SearchIndex | None,
     dry_run: bool,
@@ -595,9 +605,9 @@ def _compose_chunk(  # noqa: PLR0917
         sent[sid].add(pk)
     members = [s for s in subs if wants_picks(s)]
     if members:
-        recent = day - dt.timedelta(days=SPAN_DAYS[frequency] + 1)
+        lately = day - dt.timedelta(days=SPAN_DAYS[frequency] + 1)
         rows = SentPaper.objects.filter(
-            subscription_id__in=[s.pk for s in members], issue_date__gte=recent
+            subscription_id__in=[s.pk for s in members], issue_date__gte=lately
         ).values_list("subscription_id", "paper_id", "paper__arxiv_id")
         for sid, pk, arxiv_id in rows:
             sent[sid].add(pk)
@@ -609,7 +619,7 @@ def _compose_chunk(  # noqa: PLR0917
         assert sub.user_id is not None
         mine = signals[sub.user_id]
         mine.shown = shown[sub.pk]
-        ranked[sub.pk] = _rank(index, mine, span)
+        ranked[sub.pk] = _rank(index, mine, span, recent)
     everyone = [p for picks in ranked.values() for p in picks]
     _, titles = _pick_pks(everyone)
     pk_of = dict(
@@ -619,7 +629,7 @@ def _compose_chunk(  # noqa: PLR0917
     )
     load_cards(pk_of.values(), cards)
     rows_out: list[OutboxMessage] = []
-    sent_out: list[SentPaper] = []
+    sent_out: list[tuple[int, int, str]] = []
     empty = 0
     for sub in subs:
         picks = [(pk_of[p.paper_id], p) for p in ranked.get(sub.pk, []) if p.paper_id in pk_of]
@@ -630,17 +640,28 @@ def _compose_chunk(  # noqa: PLR0917
             continue
         issue = render_issue(sub, day, sections)
         rows_out.append(issue.outbox_row())
-        sent_out += [
-            SentPaper(subscription=sub, paper_id=pk, issue_date=day) for pk in issue.papers
-        ]
+        sent_out += [(sub.pk, paper, day.isoformat()) for paper in issue.papers]
     if not dry_run:
         with transaction.atomic():
             OutboxMessage.objects.bulk_create(rows_out, batch_size=500, ignore_conflicts=True)
-            SentPaper.objects.bulk_create(sent_out, batch_size=2000, ignore_conflicts=True)
+            _remember(sent_out)
             Subscription.objects.filter(pk__in=pks).filter(
                 Q(last_issue_date__isnull=True) | Q(last_issue_date__lt=day)
             ).update(last_issue_date=day)
     return len(rows_out), empty
+
+
+def _remember(rows: list[tuple[int, int, str]]) -> None:
+    """Record what was sent: (subscription, paper, issue date) rows, in one statement per
+    thousand (the ORM's objects cost more than the insert, at ~17 a reader)."""
+    table = connections["default"].ops.quote_name(SentPaper._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (subscription_id, paper_id, issue_date) "  # noqa: S608 - our table
+        "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
+    )
+    with connections["default"].cursor() as cursor:
+        for first in range(0, len(rows), 1000):
+            cursor.executemany(sql, rows[first : first + 1000])
 
 
 def prune_history(today: dt.date | None = None) -> int:

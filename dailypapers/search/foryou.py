@@ -302,6 +302,40 @@ def merge(sources: Iterable[tuple[str, float, Reason]]) -> list[Pick]:
 Found = list[tuple[str, float, Reason]]  # a source's picks: (arXiv id, score, reason)
 
 
+@dataclass(frozen=True)
+class Recent:
+    """A window's papers, newest first, with their authors and categories: the follow
+    sources read from here instead of the database when many readers are ranked over one
+    window (a day's digests). Built by ``recent_papers``."""
+
+    start: dt.date
+    ids: tuple[str, ...]  # newest first (ties: the later added first), as the queries order
+    authors: dict[str, tuple[int, ...]]
+    categories: dict[str, tuple[str, ...]]
+
+
+def recent_papers(span: Span) -> Recent:
+    """The papers submitted on or after the window's start, in three queries."""
+    start = dt.datetime.combine(span.start, dt.time(), tzinfo=dt.UTC)
+    papers = Paper.objects.filter(submitted__gte=start).order_by("-submitted", "-id")
+    rows = list(papers.values_list("id", "arxiv_id"))
+    arxiv_of = dict(rows)
+    authors: dict[str, list[int]] = defaultdict(list)
+    links = PaperAuthor.objects.filter(paper__submitted__gte=start).order_by("paper_id", "position")
+    for paper_id, author_id in links.values_list("paper_id", "author_id"):
+        authors[arxiv_of[paper_id]].append(author_id)
+    categories: dict[str, list[str]] = defaultdict(list)
+    codes = PaperCategory.objects.filter(paper__submitted__gte=start).order_by("paper_id", "id")
+    for paper_id, code in codes.values_list("paper_id", "category_id"):
+        categories[arxiv_of[paper_id]].append(str(code))
+    return Recent(
+        span.start,
+        tuple(pid for _, pid in rows),
+        {k: tuple(v) for k, v in authors.items()},
+        {k: tuple(v) for k, v in categories.items()},
+    )
+
+
 def dense_picks(index: SearchIndex, signals: Signals, span: Span, k: int = DENSE_PICKS) -> Found:
     """The index's picks for the library's profiles within the window."""
     if not signals.weights:
@@ -314,7 +348,13 @@ def dense_picks(index: SearchIndex, signals: Signals, span: Span, k: int = DENSE
         found, vectors, [signals.weights[pid] for pid in found], most=MOST_PROFILES
     )
     filters = Filters(date_from=span.start, date_to=span.end, exclude=signals.seen)
-    picks = index.recommend(profiles, negatives=sorted(signals.dismissed), filters=filters, k=k)
+    picks = index.recommend(
+        profiles,
+        negatives=sorted(signals.dismissed),
+        filters=filters,
+        k=k,
+        library=(found, vectors),
+    )
     if not picks:
         return []
     like = _most_like(index, [p.id for p in picks], found, vectors)
@@ -354,10 +394,22 @@ def _most_like(
     return {pid: library[int(j)] for pid, j in zip(found, nearest.tolist(), strict=True)}
 
 
-def author_picks(signals: Signals, span: Span) -> Found:
-    """Followed authors' papers in the window (one query)."""
+def author_picks(signals: Signals, span: Span, recent: Recent | None = None) -> Found:
+    """Followed authors' papers in the window (one query, or none given ``recent``)."""
     if not signals.authors:
         return []
+    if recent is not None:
+        seen = signals.seen
+        out: Found = []
+        for pid in recent.ids:
+            if pid in seen:
+                continue
+            for author in recent.authors.get(pid, ()):
+                if author in signals.authors:
+                    out.append((pid, AUTHOR_SCORE, Reason(Why.AUTHOR, signals.authors[author])))
+            if len(out) >= AUTHOR_PICKS:
+                break
+        return out[:AUTHOR_PICKS]
     start = dt.datetime.combine(span.start, dt.time(), tzinfo=dt.UTC)
     links = (
         PaperAuthor.objects.filter(author_id__in=signals.authors, paper__submitted__gte=start)
@@ -370,10 +422,13 @@ def author_picks(signals: Signals, span: Span) -> Found:
     ]
 
 
-def category_picks(signals: Signals, span: Span) -> Found:
-    """The newest papers of each followed category in the window (one query)."""
+def category_picks(signals: Signals, span: Span, recent: Recent | None = None) -> Found:
+    """The newest papers of each followed category in the window (one query, or none given
+    ``recent``)."""
     if not signals.categories:
         return []
+    if recent is not None:
+        return _recent_category_picks(signals, recent)
     start = dt.datetime.combine(span.start, dt.time(), tzinfo=dt.UTC)
     links = (
         PaperCategory.objects.filter(
@@ -391,6 +446,24 @@ def category_picks(signals: Signals, span: Span) -> Found:
             continue
         taken[code] += 1
         out.append((pid, CATEGORY_SCORE - CATEGORY_DECAY * rank, Reason(Why.CATEGORY, code)))
+    return out
+
+
+def _recent_category_picks(signals: Signals, recent: Recent) -> Found:
+    seen = signals.seen
+    followed = set(signals.categories)
+    taken: dict[str, int] = defaultdict(int)
+    out: Found = []
+    for pid in recent.ids:
+        if pid in seen:
+            continue
+        for code in recent.categories.get(pid, ()):
+            if code not in followed or taken[code] >= CATEGORY_PICKS:
+                continue
+            out.append(
+                (pid, CATEGORY_SCORE - CATEGORY_DECAY * taken[code], Reason(Why.CATEGORY, code))
+            )
+            taken[code] += 1
     return out
 
 
@@ -487,34 +560,44 @@ def for_you(user: User, span: Span, page: int = 1) -> ForYou:
     )
 
 
-def rank_picks(
+def rank_picks(  # noqa: PLR0917
     index: SearchIndex | None,
     signals: Signals,
     span: Span,
     limit: int = MAX_PICKS,
     dense: int = DENSE_PICKS,
+    recent: Recent | None = None,
 ) -> tuple[list[Pick], bool]:
     """Every source's picks for the reader, merged and ranked, best first, without their
     papers (``hydrate`` adds them); and whether a saved search needed the missing index.
-    The For you page and the digests' personal picks both rank with this."""
+    The For you page and the digests' personal picks both rank with this; given ``recent``
+    (the window's papers, loaded once for many readers), the follow sources need no query."""
     sources: Found = []
     if index is not None:
         sources += dense_picks(index, signals, span, k=dense)
-    sources += author_picks(signals, span)
-    sources += category_picks(signals, span)
+    sources += author_picks(signals, span, recent)
+    sources += category_picks(signals, span, recent)
     found, missed = search_picks(index, signals, span)
     sources += found
     picks = merge(sources)
     if signals.categories:  # a dense or author pick in a followed category says so too
-        _note_categories(picks[:limit], signals)
+        _note_categories(picks[:limit], signals, recent)
     return [p for p in picks if p.paper_id not in signals.seen][:limit], missed
 
 
-def _note_categories(picks: list[Pick], signals: Signals) -> None:
+def _note_categories(picks: list[Pick], signals: Signals, recent: Recent | None = None) -> None:
     """Add "new in <category>" to picks from other sources in a followed category (one
-    query)."""
+    query, or none given ``recent``)."""
     ids = [p.paper_id for p in picks if all(r.why != Why.CATEGORY for r in p.reasons)]
     if not ids:
+        return
+    if recent is not None:
+        followed = set(signals.categories)
+        by_id = {p.paper_id: p for p in picks}
+        for pid in ids:
+            for code in recent.categories.get(pid, ()):
+                if code in followed:
+                    by_id[pid].reasons.append(Reason(Why.CATEGORY, code))
         return
     links = PaperCategory.objects.filter(
         paper__arxiv_id__in=ids, category_id__in=signals.categories

@@ -237,3 +237,60 @@ def test_each_reader_gets_theirs_at_their_own_hour_once_across_dst(
             assert local.hour >= sub.hour, (name, local)
             earlier = (tick - dt.timedelta(minutes=10)).astimezone(sub.zone)
             assert earlier.date() != day or earlier.hour < sub.hour, (name, local, earlier)
+
+
+def test_the_follow_sources_give_the_same_picks_from_the_windows_papers(
+    search_settings: Any,
+) -> None:
+    """Digests rank many readers over one window from its papers loaded once; the For you
+    page asks the database for each. Both give the same picks for the same reasons."""
+    from dailypapers.catalog.models import Author
+    from dailypapers.library.models import Follow
+    from dailypapers.search import foryou
+
+    old = {t: make(t, 60, 3) for t in range(6)}
+    make(GRAPH, 0.5, 5, authors=["Grace Hopper", "Ada Lovelace"])
+    make(LLM, 0.5, 14, categories=["cs.CL", "cs.LG"])
+    make(LLM, 3, 4)
+    keeper.index_pending()
+    member = make_user("member")
+    library = Collection.objects.create(owner=member, slug="reading-list", name="Reading list")
+    for pid in old[GRAPH]:
+        CollectionItem.objects.create(collection=library, paper=Paper.objects.get(arxiv_id=pid))
+    Follow.objects.create(
+        user=member, kind="author", author=Author.objects.get(name="Grace Hopper")
+    )
+    for code in ("cs.CL", "cs.LG"):
+        category = Category.objects.get_or_create(code=code)[0]
+        Follow.objects.create(user=member, kind="category", category=category)
+    signals = foryou.reader_signals(member)
+    span = compose.span_of("weekly", timezone.now().date())
+    index = compose._index()
+    by_query, _ = foryou.rank_picks(index, signals, span)
+    by_window, _ = foryou.rank_picks(index, signals, span, recent=foryou.recent_papers(span))
+
+    def seen(picks: list[foryou.Pick]) -> list[tuple[str, set[tuple[str, str]]]]:
+        return [(p.paper_id, {(r.why, r.value) for r in p.reasons}) for p in picks]
+
+    assert by_window and seen(by_window) == seen(by_query)
+    whys = {r.why for p in by_window for r in p.reasons}
+    assert {foryou.Why.AUTHOR, foryou.Why.CATEGORY, foryou.Why.LIKE} <= whys
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_processes_compose_each_reader_once(monkeypatch: Any) -> None:
+    """``workers`` processes share the chunks; on SQLite in memory (the test database) they
+    could not see it, so one process composes."""
+    from django.db import connection
+
+    monkeypatch.setattr(compose, "CHUNK", 7)
+    featured(DAY - dt.timedelta(days=1), [5, 3, 1])
+    subs = [subscribe(f"r{i}@example.org") for i in range(40)]
+    report = compose.compose_due(issue_date=DAY, workers=2)
+    assert (report.readers, report.composed, report.empty) == (40, 40, 0)
+    rows = OutboxMessage.objects.filter(kind="digest", issue_date=DAY)
+    assert sorted(rows.values_list("subscription_id", flat=True)) == sorted(s.pk for s in subs)
+    assert SentPaper.objects.count() == 40 * 3
+    assert compose._shared_database() is (connection.vendor != "sqlite")
+    again = compose.compose_due(issue_date=DAY, workers=2)
+    assert (again.readers, again.composed) == (0, 0)

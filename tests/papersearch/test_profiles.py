@@ -54,6 +54,19 @@ def test_profiles_are_deterministic_and_follow_weights(small_index: SearchIndex)
     assert none == []
 
 
+def test_recommend_with_the_library_given_reads_the_same_picks(small_index: SearchIndex) -> None:
+    library = [f"2501.{n:05d}" for n in (0, 6, 12, 18, 4, 10, 16, 22)]
+    ids, vectors = small_index.vectors_of(library)
+    profiles = build_profiles(ids, vectors, most=2)
+    plain = small_index.recommend(profiles, k=20)
+    given = small_index.recommend(profiles, k=20, library=(ids, vectors))
+    assert [(p.id, p.like, p.profile) for p in given] == [(p.id, p.like, p.profile) for p in plain]
+    assert [p.score for p in given] == pytest.approx([p.score for p in plain])
+    # a library that lacks some of the profiles' papers: they are read from the index
+    partial = small_index.recommend(profiles, k=20, library=(ids[:3], vectors[:3]))
+    assert [p.id for p in partial] == [p.id for p in plain]
+
+
 def test_build_profiles_refuses_mismatched_input() -> None:
     with pytest.raises(ValueError):
         build_profiles(["a", "b"], np.zeros((3, 384), np.float32))
