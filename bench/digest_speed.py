@@ -70,13 +70,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import OUT, SNAPSHOT, VECTORS
 
-if __name__ == "__mp_main__" and "DJANGO_SETTINGS_MODULE" in os.environ:
-    # A process spawned by compose_due's workers runs this file first, then unpickles
-    # compose's initializer, whose imports need the app registry: set Django up here.
-    import django
-
-    django.setup()
-
 CACHE = OUT / "digest-cache"
 RUN = OUT / "digest-run"  # the data folder of a run: a copy of the fixture's database
 INDEX = CACHE / "index"
