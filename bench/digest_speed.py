@@ -786,6 +786,15 @@ def reset_run(args: argparse.Namespace) -> None:
 
     connections.close_all()
     copy_db(fixture_path(args), RUN)
+    migrate()
+
+
+def migrate() -> None:
+    """Bring the run's copy of the fixture to this checkout's migrations (a fixture built
+    before a migration is still good)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
 
 def warm_index() -> None:
@@ -915,6 +924,7 @@ def run(args: argparse.Namespace) -> None:
     issue = dt.date.fromisoformat(args.date or facts["issue_date"])
     copy_db(fixture_path(args), RUN)
     setup_django(RUN, queries_path(args))
+    migrate()
     from dailypapers.digests.compose import active
 
     say(

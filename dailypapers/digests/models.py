@@ -238,17 +238,12 @@ class OutboxMessage(models.Model):
                 name="outbox_one_digest_per_issue",
             )
         ]
+        # Whole indexes led by the state, not partial ones (WHERE state = 'pending'): SQLite
+        # uses a partial index only for a query with the same literal, and the ORM's queries
+        # bind the state as a parameter.
         indexes = [
-            models.Index(
-                fields=["next_attempt_at", "id"],
-                name="outbox_due",
-                condition=Q(state="pending"),
-            ),
-            models.Index(
-                fields=["claimed_at"],
-                name="outbox_claimed",
-                condition=Q(state__in=["sending", "delivering"]),
-            ),
+            models.Index(fields=["state", "next_attempt_at", "id"], name="outbox_due"),
+            models.Index(fields=["state", "claimed_at"], name="outbox_claimed"),
         ]
 
     def __str__(self) -> str:

@@ -176,8 +176,8 @@ def claim(size: int, *, to: str | None = None) -> tuple[str, list[OutboxMessage]
             OutboxMessage.objects.filter(id__in=ids, state=State.PENDING).update(**claimed)
     if not ids:
         return token, []
-    rows = OutboxMessage.objects.filter(claimed_by=token, state=State.SENDING).order_by("id")
-    return token, list(rows)
+    rows = OutboxMessage.objects.filter(id__in=ids, claimed_by=token, state=State.SENDING)
+    return token, list(rows.order_by("id"))
 
 
 # --- the outcome of one row ---------------------------------------------------------------
