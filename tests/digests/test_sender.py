@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -309,9 +308,9 @@ def test_recovery_of_rows_a_stopped_sender_left(outbox):
 
 
 @pytest.mark.slow
-def test_sends_at_least_100_messages_a_second(smtp_settings, outbox):
+def test_one_run_sends_many_messages_over_one_connection_in_batches(smtp_settings, outbox):
+    """(How fast: bench/digest_speed.py.)"""
     outbox(400)
-    started = time.monotonic()
-    assert send_pending().sent == 400
-    rate = 400 / (time.monotonic() - started)
-    assert rate >= 100, f"{rate:.0f} messages/s"
+    report = send_pending(batch=50)
+    assert report.sent == 400 and smtp_settings.recorder.counts().total() == 400
+    assert not OutboxMessage.objects.exclude(state="sent").exists()
