@@ -55,21 +55,30 @@ def unsubscribe_url(subscription: Subscription) -> str:
     return absolute(UNSUBSCRIBE_PATH.format(signed=sign(subscription)))
 
 
+def sender_domain() -> str:
+    """The domain of the digests' From address (Message-IDs and the unsubscribe mailbox)."""
+    return parseaddr(settings.DIGEST_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+
+
+def mailto(subject: str) -> str:
+    """A mailto: link to the unsubscribe mailbox (the configured address, or
+    ``unsubscribe@`` the sender's domain) with ``subject``."""
+    address = settings.DIGEST_UNSUBSCRIBE_MAILTO or f"unsubscribe@{sender_domain()}"
+    return f"mailto:{address}?subject={quote(subject)}"
+
+
+def list_unsubscribe(url: str, mailto_link: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058: both ways to leave, and one-click by POST to ``url``."""
+    return {
+        "List-Unsubscribe": f"<{url}>, <{mailto_link}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def unsubscribe_mailto(subscription: Subscription) -> str:
-    """The mailto: half of List-Unsubscribe: the configured address, or ``unsubscribe@`` the
-    sender's domain, with the signed reference as the subject."""
-    address = settings.DIGEST_UNSUBSCRIBE_MAILTO
-    if not address:
-        domain = parseaddr(settings.DIGEST_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-        address = f"unsubscribe@{domain}"
-    return f"mailto:{address}?subject={quote('unsubscribe ' + sign(subscription))}"
+    """The mailto: half of a digest's List-Unsubscribe: the signed reference as subject."""
+    return mailto("unsubscribe " + sign(subscription))
 
 
 def unsubscribe_headers(subscription: Subscription) -> dict[str, str]:
-    """RFC 2369 and RFC 8058: both unsubscribe links, and one-click by POST."""
-    return {
-        "List-Unsubscribe": (
-            f"<{unsubscribe_url(subscription)}>, <{unsubscribe_mailto(subscription)}>"
-        ),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return list_unsubscribe(unsubscribe_url(subscription), unsubscribe_mailto(subscription))

@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from . import links
 from .models import OutboxMessage, Subscription
 
 TEMPLATES = "digests/email"
@@ -81,8 +82,7 @@ def render_digest(name: str, context: Mapping[str, Any]) -> tuple[str, str, str]
 
 
 def message_id() -> str:
-    domain = parseaddr(settings.DIGEST_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return make_msgid(domain=domain)
+    return make_msgid(domain=links.sender_domain())
 
 
 def build(

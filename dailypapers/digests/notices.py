@@ -15,9 +15,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from email.utils import parseaddr
 from html.parser import HTMLParser
-from urllib.parse import quote
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -32,7 +30,7 @@ from django.utils.text import Truncator
 
 from dailypapers.community.models import Comment
 
-from . import mail
+from . import links, mail
 from .models import MailPreference, Notification, OutboxMessage, Subscription
 
 log = logging.getLogger(__name__)
@@ -203,25 +201,17 @@ def unsign(signed: str) -> User | None:
 
 
 def off_url(user_id: int) -> str:
-    return f"{settings.SITE_URL}{OFF_PATH.format(signed=sign(user_id))}"
+    return links.absolute(OFF_PATH.format(signed=sign(user_id)))
 
 
 def off_mailto(user_id: int) -> str:
     """The mailto: half of List-Unsubscribe: the digests' unsubscribe address, with
     ``replies-off`` and the signed reference as the subject."""
-    address = settings.DIGEST_UNSUBSCRIBE_MAILTO
-    if not address:
-        domain = parseaddr(settings.DIGEST_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-        address = f"unsubscribe@{domain}"
-    return f"mailto:{address}?subject={quote('replies-off ' + sign(user_id))}"
+    return links.mailto("replies-off " + sign(user_id))
 
 
 def off_headers(user_id: int) -> dict[str, str]:
-    """RFC 2369 and RFC 8058: both links, and one-click by POST."""
-    return {
-        "List-Unsubscribe": f"<{off_url(user_id)}>, <{off_mailto(user_id)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return links.list_unsubscribe(off_url(user_id), off_mailto(user_id))
 
 
 def wants_replies(user: User) -> bool:
