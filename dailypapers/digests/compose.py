@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -64,7 +63,7 @@ from papersearch.profiles import one_blas_thread
 
 from . import links, mail
 from . import workers as composing
-from .models import OutboxMessage, SentPaper, Subscription
+from .models import OutboxMessage, SentPaper, Subscription, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +85,6 @@ def active() -> QuerySet[Subscription]:
     return Subscription.objects.filter(
         confirmed_at__isnull=False, unsubscribed_at__isnull=True, paused_at__isnull=True
     )
-
-
-def zone_of(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
 
 
 def is_issue_day(subscription: Subscription, day: dt.date) -> bool:
@@ -343,8 +335,9 @@ def render_issue(subscription: Subscription, day: dt.date, sections: list[Sectio
 # --- one reader ------------------------------------------------------------------------------
 
 
-def _pick_pks(picks: list[Pick]) -> tuple[list[tuple[int, Pick]], dict[str, str]]:
-    """The picks' papers by pk, and the titles of the library papers their reasons name."""
+def _papers_of(picks: list[Pick]) -> tuple[dict[str, int], dict[str, str]]:
+    """The pks of the picks' papers and the titles of the library papers their reasons
+    name, by arXiv id (one query)."""
     ids = {p.paper_id for p in picks} | {
         r.value for p in picks for r in p.reasons if r.why == Why.LIKE
     }
@@ -353,7 +346,11 @@ def _pick_pks(picks: list[Pick]) -> tuple[list[tuple[int, Pick]], dict[str, str]
     for arxiv_id, pk, title in rows:
         pk_of[arxiv_id] = pk
         titles[arxiv_id] = readable_text(title)
-    return [(pk_of[p.paper_id], p) for p in picks if p.paper_id in pk_of], titles
+    return pk_of, titles
+
+
+def _by_pk(picks: list[Pick], pk_of: dict[str, int]) -> list[tuple[int, Pick]]:
+    return [(pk_of[p.paper_id], p) for p in picks if p.paper_id in pk_of]
 
 
 def _index() -> SearchIndex | None:
@@ -400,7 +397,8 @@ def compose_one(
         span = span_of(subscription.frequency, issue_date)
         with one_blas_thread():
             ranked = _rank(index or _index(), signals, span, recent_papers(span))
-        picks, titles = _pick_pks(ranked)
+        pk_of, titles = _papers_of(ranked)
+        picks = _by_pk(ranked, pk_of)
     load_cards(pools.pks | {pk for pk, _ in picks}, cards)
     categories = frozenset(subscription.categories.values_list("code", flat=True))
     sections = select(subscription, categories, pools, sent, picks, cards, titles)
@@ -465,38 +463,31 @@ Job = tuple[str, dt.date, list[int]]  # (frequency, issue date, subscription pks
 
 
 class Run:
-    """What one composing process keeps between chunks: the index, each issue date's shared
-    lists, and the papers rendered so far (the shared lists' papers for the whole run, the
-    picks' until their issue date is done)."""
+    """What one composing process keeps between chunks: the index, the shared lists and the
+    window's papers of the issue date it is on, and the papers rendered so far (dropped,
+    but for the shared lists', when it moves to another issue date)."""
 
     def __init__(self) -> None:
         self.index = _index()
         self.cards: dict[int, Card] = {}
-        self.pools: dict[tuple[str, dt.date], Pools] = {}
-        self.recent: dict[tuple[str, dt.date], Recent] = {}
+        self.key: tuple[str, dt.date] | None = None
+        self.pools = Pools([], [])
+        self.recent: Recent | None = None
 
     def compose(self, job: Job, dry_run: bool) -> tuple[int, int]:
         frequency, day, pks = job
-        key = (frequency, day)
-        if key not in self.pools:
-            shared = set().union(*(p.pks for p in self.pools.values()))
+        if self.recent is None or self.key != (frequency, day):
+            self.key = (frequency, day)
+            self.pools = load_pools(frequency, day)
+            self.recent = recent_papers(span_of(frequency, day))
+            shared = self.pools.pks
             for pk in [pk for pk in self.cards if pk not in shared]:
                 del self.cards[pk]  # keep memory flat: the last date's picks are done
-            self.recent.clear()
-            self.pools[key] = load_pools(frequency, day)
-            self.recent[key] = recent_papers(span_of(frequency, day))
-            load_cards(self.pools[key].pks, self.cards)
+            load_cards(shared, self.cards)
         # One BLAS thread: a composing process is one of several on as many cores.
         with one_blas_thread():
             return _compose_chunk(
-                pks,
-                frequency,
-                day,
-                self.pools[key],
-                self.recent[key],
-                self.cards,
-                self.index,
-                dry_run,
+                pks, frequency, day, self.pools, self.recent, self.cards, self.index, dry_run
             )
 
 
@@ -621,18 +612,13 @@ def _compose_chunk(  # noqa: PLR0917
         mine.shown = shown[sub.pk]
         ranked[sub.pk] = _rank(index, mine, span, recent)
     everyone = [p for picks in ranked.values() for p in picks]
-    _, titles = _pick_pks(everyone)
-    pk_of = dict(
-        Paper.objects.filter(arxiv_id__in={p.paper_id for p in everyone}).values_list(
-            "arxiv_id", "pk"
-        )
-    )
-    load_cards(pk_of.values(), cards)
+    pk_of, titles = _papers_of(everyone)
+    load_cards((pk for pk, _ in _by_pk(everyone, pk_of)), cards)
     rows_out: list[OutboxMessage] = []
     sent_out: list[tuple[int, int, str]] = []
     empty = 0
     for sub in subs:
-        picks = [(pk_of[p.paper_id], p) for p in ranked.get(sub.pk, []) if p.paper_id in pk_of]
+        picks = _by_pk(ranked.get(sub.pk, []), pk_of)
         cats = frozenset(categories.get(sub.pk, ()))
         sections = select(sub, cats, pools, sent[sub.pk], picks, cards, titles)
         if not sections:

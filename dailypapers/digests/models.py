@@ -20,6 +20,14 @@ from django.db.models import Q
 from dailypapers.catalog.models import Category, Paper
 
 
+def zone_of(name: str) -> ZoneInfo:
+    """The time zone of that name; UTC for a name zoneinfo does not know."""
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
 def _token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -108,10 +116,7 @@ class Subscription(models.Model):
 
     @property
     def zone(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.time_zone)
-        except (ValueError, KeyError):
-            return ZoneInfo("UTC")
+        return zone_of(self.time_zone)
 
 
 class SentPaper(models.Model):
@@ -259,9 +264,5 @@ class OutboxMessage(models.Model):
 
     def wire_bytes(self, now: dt.datetime) -> bytes:
         """The message as it goes on the wire: ``Date`` (now, in the reader's zone) first."""
-        try:
-            zone = ZoneInfo(self.time_zone)
-        except (ValueError, KeyError):
-            zone = ZoneInfo("UTC")
-        date = email.utils.format_datetime(now.astimezone(zone))
+        date = email.utils.format_datetime(now.astimezone(zone_of(self.time_zone)))
         return f"Date: {date}\r\n".encode() + self.raw()
