@@ -30,3 +30,39 @@ def is_suspended(user: User | AnonymousUser) -> bool:
 
 def is_moderator(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("community.moderate"))
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the secret is kept; the secret itself
+    is shown once, when the token is made (see ``dailypapers.accounts.tokens``)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "read"
+        WRITE = "write", "read and write"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(
+        max_length=16, help_text="The secret's first characters, to tell tokens apart."
+    )
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the secret.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

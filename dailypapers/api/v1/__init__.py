@@ -1,0 +1,12 @@
+"""``/api/v1``: our own JSON API (django-ninja), read and write.
+
+Every error is JSON of one shape, ``{"code": ..., "message": ...}``: ``code`` is stable (a
+script may branch on it), ``message`` is what the page would say. Writes take a personal
+token (``Authorization: Bearer dp_…``) made on the settings page; reads need none.
+"""
+
+from __future__ import annotations
+
+from .base import v1
+
+__all__ = ["v1"]
