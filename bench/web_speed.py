@@ -98,13 +98,15 @@ def _ms(text: str) -> float:
     return float(number.group()) * _UNITS[unit] if number else float("nan")
 
 
-def load_wrk(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
+def load_wrk(
+    port: int, path: str, clients: int, seconds: float, script: str | None = None
+) -> dict[str, float]:
     """wrk (C, one thread, keep-alive connections): a load generator that leaves the server
-    almost all of the machine."""
+    almost all of the machine. ``script``: a Lua file that picks each request's path."""
     out = subprocess.run(
         [
             "wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
-            f"http://127.0.0.1:{port}{path}",
+            *(["-s", script] if script else []), f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip

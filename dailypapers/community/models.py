@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -13,17 +14,44 @@ from django.db.models import Q
 from dailypapers.catalog.models import Paper
 
 HOT_EPOCH = 1_735_689_600  # 2025-01-01T00:00:00Z
-HOT_SECONDS = 45_000  # 12.5 hours: ten times the votes outweighs featuring 12.5 hours later
+HOT_HALF_LIFE = 86_400  # seconds: a vote counts half as much a day after it was cast
+
+
+def _hot_term(at: datetime) -> float:
+    """A moment as half-lives since the epoch: the log2 of its weight."""
+    return (at.timestamp() - HOT_EPOCH) / HOT_HALF_LIFE
+
+
+def _log2_add(a: float, b: float) -> float:
+    """``log2(2**a + 2**b)`` without overflow."""
+    high, low = (a, b) if a >= b else (b, a)
+    return high + math.log2(1 + 2 ** (low - high))
+
+
+def trending_score(featured_at: datetime, vote_times: Iterable[datetime]) -> float:
+    """The trending score: ``log2(2**f + sum(2**v))`` where ``f`` and each ``v`` are the
+    featuring time and each vote's time, in half-lives (one day) since 2025-01-01.
+
+    Read as of now, that is the log of a sum in which each vote weighs ``2**-(its age in
+    days)`` and the featuring counts as one vote: the sum every paper is ranked by decays by
+    each vote's own age, and since all papers' sums decay by the same factor, the order is
+    the same at every moment. So the stored score only changes when a vote does (see
+    docs/community.md)."""
+    score = _hot_term(featured_at)
+    for at in vote_times:
+        score = _log2_add(score, _hot_term(at))
+    return round(score, 7)
+
+
+def with_vote(score: float, at: datetime) -> float:
+    """A score with one more vote, cast at ``at``."""
+    return round(_log2_add(score, _hot_term(at)), 7)
 
 
 def hot_score(upvotes: int, featured_at: datetime) -> float:
-    """The trending score: ``log10(1 + upvotes) + (featured_at - epoch) / 45000``.
-
-    Reddit's "hot" formula (with ``1 +``, so that the first vote counts too): it only grows
-    with votes and with the time of featuring, so newer papers outrank older ones without any
-    periodic recomputation (see docs/community.md).
-    """
-    return round(math.log10(1 + upvotes) + (featured_at.timestamp() - HOT_EPOCH) / HOT_SECONDS, 7)
+    """The score of a paper whose ``upvotes`` all came as it was featured (a new entry has
+    none): ``log2(1 + upvotes)`` plus the featuring time in days since 2025-01-01."""
+    return round(math.log2(1 + upvotes) + _hot_term(featured_at), 7)
 
 
 class DailyEntryQuerySet(models.QuerySet["DailyEntry"]):
@@ -78,7 +106,7 @@ class DailyEntry(models.Model):
     submitted_at = models.DateTimeField()
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MEMBER)
     upvotes = models.PositiveIntegerField(default=0)
-    hot = models.FloatField(default=0.0, help_text="Trending score (see hot_score).")
+    hot = models.FloatField(default=0.0, help_text="Trending score (see trending_score).")
     comment_count = models.PositiveIntegerField(default=0, help_text="Visible comments.")
     hidden = models.BooleanField(default=False, help_text="Unfeatured by a moderator.")
 

@@ -13,7 +13,7 @@ from dailypapers.accounts.models import is_suspended
 from dailypapers.catalog.models import Paper
 
 from . import pagecache
-from .models import DailyEntry, Vote, hot_score
+from .models import DailyEntry, Vote, trending_score, with_vote
 
 
 class VoteRefused(Exception):
@@ -40,20 +40,42 @@ def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> boo
         if want and not has_vote:
             try:
                 with transaction.atomic():
-                    Vote.objects.create(user_id=user.pk, paper_id=locked.paper_id)
+                    vote = Vote.objects.create(user_id=user.pk, paper_id=locked.paper_id)
             except IntegrityError:  # a double click raced us: the vote is there
                 pass
             else:
                 locked.upvotes += 1
+                locked.hot = with_vote(locked.hot, vote.created_at)
         elif not want and has_vote:
             existing.delete()
             locked.upvotes = max(0, locked.upvotes - 1)
-        locked.hot = hot_score(locked.upvotes, locked.submitted_at)
+            locked.hot = score_of(locked)
         if locked.upvotes != before:
             DailyEntry.objects.filter(pk=locked.pk).update(upvotes=locked.upvotes, hot=locked.hot)
         pagecache.bump()
     entry.upvotes, entry.hot = locked.upvotes, locked.hot
     return want
+
+
+def score_of(entry: DailyEntry) -> float:
+    """The entry's trending score from its featuring time and its votes as they stand."""
+    times = Vote.objects.filter(paper_id=entry.paper_id).values_list("created_at", flat=True)
+    return trending_score(entry.submitted_at, times)
+
+
+def rescore(entries: Iterable[DailyEntry]) -> int:
+    """Store the trending score of each entry from its votes (after an import or a bulk
+    change of votes); returns how many scores changed."""
+    changed = []
+    for entry in entries:
+        hot = score_of(entry)
+        if hot != entry.hot:
+            entry.hot = hot
+            changed.append(entry)
+    DailyEntry.objects.bulk_update(changed, ["hot"], batch_size=1000)
+    if changed:
+        pagecache.bump()
+    return len(changed)
 
 
 def with_upvotes(papers: QuerySet[Paper]) -> QuerySet[Paper]:

@@ -1,0 +1,222 @@
+"""API speed: the Hugging Face-compatible ``/api/daily_papers`` and ``/api/papers/search``
+under load, beside the same data as HTML pages (the daily page, the search page) and a
+trivial Django view, all served by the production web server (`dailypapers serve`,
+gunicorn) in the same run.
+
+    # once: the 142k catalogue, its search index (from the shipped MiniLM vectors, nothing
+    # is embedded) and a featured community
+    export DAILYPAPERS_DATA_DIR=/tmp/dpbench
+    dailypapers migrate && dailypapers ingest snapshot ../shared/data/arxiv-cc0-142k.jsonl.gz
+    python bench/seed_community.py --days 200 --papers 2000 --votes 50000
+    python bench/api_speed.py --prepare
+    # then
+    python bench/api_speed.py --workers 2 --clients 1 10 50 --seconds 10
+
+The load comes from a second process on loopback (wrk with a Lua script that cycles through
+the paths when wrk is installed, else the asyncio client of bench/web_speed.py). The daily
+list is asked for on 40 different featured days, the search with 200 different queries
+(titles' first words, some cut mid-word as a reader types), each JSON endpoint with exactly
+the paths its HTML page gets. Targets: each JSON endpoint at least the throughput of its HTML
+page, and ``/api/daily_papers`` at 50 clients with p99 under 50 ms."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.web_speed import REPO, free_port, load, load_wrk
+
+DAYS = 40
+QUERIES = 200
+
+
+def prepare() -> None:
+    """Index the catalogue with the shipped vectors of its papers (no embedding)."""
+    from django.conf import settings
+
+    from bench.digest_speed import snapshot_ids, unit_vectors
+    from dailypapers.catalog.models import Paper
+    from dailypapers.search.keeper import DOCUMENT_FIELDS, paper_document
+    from papersearch import SearchIndex
+
+    row_of = {pid: i for i, pid in enumerate(snapshot_ids())}
+    vectors = unit_vectors()
+    docs, rows = [], []
+    for paper in Paper.objects.order_by("pk").only(*DOCUMENT_FIELDS).iterator(chunk_size=5000):
+        row = row_of.get(paper.arxiv_id)
+        if row is not None:
+            docs.append(paper_document(paper))
+            rows.append(row)
+    index = Path(settings.SEARCH_INDEX_DIR)
+    if index.exists():
+        shutil.rmtree(index)
+    started = time.perf_counter()
+    import numpy as np
+
+    SearchIndex.rebuild(index, docs, vectors=vectors[np.asarray(rows)], total=len(docs))
+    Paper.objects.filter(needs_index=True).update(needs_index=False)
+    print(f"search index: {len(docs):,} papers in {time.perf_counter() - started:.0f} s")
+
+
+def workload(seed: int) -> dict[str, list[str]]:
+    """The paths each endpoint is asked for: the same days and queries for JSON and HTML."""
+    from dailypapers.catalog.models import Paper
+    from dailypapers.community.models import DailyEntry
+
+    rng = random.Random(seed)
+    days = sorted(set(DailyEntry.objects.values_list("day", flat=True)), reverse=True)[:DAYS]
+    if not days:
+        raise SystemExit("no featured papers: run bench/seed_community.py first")
+    titles = list(Paper.objects.order_by("?").values_list("title", flat=True)[: QUERIES * 2])
+    queries = []
+    for title in titles:
+        words = re.findall(r"[A-Za-z][A-Za-z-]+", title)
+        if len(words) < 2:
+            continue
+        words = words[: rng.randint(1, min(5, len(words)))]
+        if rng.random() < 0.3 and len(words[-1]) > 4:  # still being typed
+            words[-1] = words[-1][: rng.randint(3, len(words[-1]) - 1)]
+        queries.append(" ".join(words))
+        if len(queries) == QUERIES:
+            break
+    quote = urllib.parse.quote
+    return {
+        "trivial view": ["/hello"],
+        "daily page (HTML)": [f"/papers/date/{d.isoformat()}" for d in days],
+        "/api/daily_papers?date=": [f"/api/daily_papers?date={d.isoformat()}" for d in days],
+        "/api/daily_papers": ["/api/daily_papers"],
+        "search page (HTML)": [f"/search?q={quote(q)}" for q in queries],
+        "/api/papers/search": [f"/api/papers/search?q={quote(q)}&limit=20" for q in queries],
+    }
+
+
+LUA = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+"""
+
+
+def load_paths(port: int, paths: list[str], clients: int, seconds: float) -> dict[str, float]:
+    """Load over many paths: wrk cycling through them with a Lua script, else the asyncio
+    client on the first path of each client in turn."""
+    if len(paths) == 1 or not shutil.which("wrk") or os.environ.get("WEB_SPEED_PYTHON_CLIENT"):
+        if len(paths) == 1:
+            return load(port, paths[0], clients, seconds)
+        # without wrk: the asyncio client, one path per run, results pooled by count
+        rounds = [load(port, p, clients, seconds / min(len(paths), 5)) for p in paths[:5]]
+        total = sum(r["requests"] for r in rounds)
+        return {
+            "requests": total,
+            "rps": total / seconds,
+            "p50_ms": sorted(r["p50_ms"] for r in rounds)[len(rounds) // 2],
+            "p99_ms": max(r["p99_ms"] for r in rounds),
+            "errors": sum(r["errors"] for r in rounds),
+        }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % ", ".join(json.dumps(p) for p in paths))
+    try:
+        return load_wrk(port, paths[0], clients, seconds, script=script.name)
+    finally:
+        Path(script.name).unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prepare", action="store_true", help="build the search index, then stop")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+    import django
+
+    django.setup()
+    if args.prepare:
+        prepare()
+        return
+    paths = workload(args.seed)
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "WARNING",
+        "DAILYPAPERS_RATE_API": "0/m",  # the load comes from one address
+        "DJANGO_SETTINGS_MODULE": "bench.web_settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port),
+            "--workers", str(args.workers), "--threads", str(args.threads), "--no-jobs",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start") from None
+                time.sleep(0.5)
+        for name, some in paths.items():  # every path answers 200 before it is measured
+            for path in some[:3]:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as r:
+                    if r.status != 200:
+                        raise SystemExit(f"{name}: {path} answered {r.status}")
+        generator = "wrk" if shutil.which("wrk") else "the asyncio client"
+        print(
+            f"{args.workers} workers x {args.threads} threads ({generator}), "
+            f"{args.seconds:.0f} s per row, on {os.cpu_count()} CPUs; "
+            f"{len(paths['daily page (HTML)'])} days, {len(paths['search page (HTML)'])} queries"
+        )
+        table: dict[int, dict[str, dict[str, float]]] = {}
+        for clients in args.clients:
+            table[clients] = {}
+            print(f"\n{clients} clients")
+            print(f"{'endpoint':<26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+            for name, some in paths.items():
+                load_paths(port, some, clients, args.warmup)
+                r = load_paths(port, some, clients, args.seconds)
+                table[clients][name] = r
+                print(
+                    f"{name:<26} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+                    f"{r['errors']:>6.0f}"
+                )
+            row = table[clients]
+            daily = row["/api/daily_papers?date="]["rps"] / row["daily page (HTML)"]["rps"]
+            search = row["/api/papers/search"]["rps"] / row["search page (HTML)"]["rps"]
+            print(f"JSON / HTML: daily {daily:.2f}x, search {search:.2f}x")
+        print(json.dumps({"paths": {k: v[:3] for k, v in paths.items()}, "results": table}))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
