@@ -19,6 +19,9 @@ VERBS: dict[str, str] = {
     "createsuperuser": "django.contrib.auth",
 }
 MANAGE_HELP = "Run any Django management command (`dailypapers manage help` lists them)."
+# Verbs that look after the database's schema themselves (serve applies migrations as it
+# starts; migrate is the applying) or never touch the database.
+OWN_SCHEMA = {"serve", "migrate"}
 
 
 def _setup() -> None:
@@ -73,8 +76,40 @@ def main(argv: list[str] | None = None) -> int:
     if verb not in VERBS:
         sys.stderr.write(f"dailypapers: no verb {verb!r}.\n\n{usage()}")
         return 2
+    asks_help = any(a in {"-h", "--help"} for a in args[1:])
+    if verb not in OWN_SCHEMA and not asks_help and not schema_ready():
+        return 1
     execute_from_command_line(["dailypapers", *args])
     return 0
+
+
+def schema_ready() -> bool:
+    """Whether the database has every migration. In embedded mode the missing ones are
+    applied (one line on stderr says so, so that a verb's own output stays clean); in
+    production mode, where several processes share the database and an operator decides
+    when its schema changes, one line says what to run."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:  # the database cannot be reached or read
+        sys.stderr.write(f"dailypapers: cannot read the database: {exc}\n")
+        return False
+    if not pending:
+        return True
+    if settings.PRODUCTION:
+        sys.stderr.write(
+            f"dailypapers: the database lacks {len(pending)} migration(s): "
+            "run `dailypapers migrate` first.\n"
+        )
+        return False
+    sys.stderr.write(f"dailypapers: applying {len(pending)} database migration(s) first.\n")
+    call_command("migrate", interactive=False, verbosity=0)
+    return True
 
 
 if __name__ == "__main__":

@@ -77,3 +77,57 @@ def test_manage_passes_through(cli_env):
     )
     assert result.returncode == 0
     assert "[X] 0001_initial" in result.stdout
+
+
+def test_a_verb_on_a_data_folder_never_migrated_applies_migrations(tmp_path, write_snapshot):
+    """Embedded mode: `ingest snapshot` on a fresh data folder used to die with
+    `no such table: sources_ingestrun`; now it applies the migrations (saying so in one line
+    on stderr) and does its work."""
+    import os
+
+    from django.conf import settings
+
+    if settings.PRODUCTION:
+        pytest.skip("embedded mode only: production says what to run (the next test)")
+    from tests.conftest import snapshot_line
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env["DAILYPAPERS_DATA_DIR"] = str(tmp_path / "never-migrated")
+    path = write_snapshot([snapshot_line("2501.00001")])
+    result = run_cli(env, "ingest", "snapshot", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert re.search(
+        r"^dailypapers: applying \d+ database migration\(s\) first\.$", result.stderr, re.M
+    )
+    status = json.loads(run_cli(env, "status", "--json").stdout)
+    assert status["papers"] == 1
+    again = run_cli(env, "status", "--json")
+    assert "applying" not in again.stderr
+
+
+def test_production_mode_says_what_to_run(cli_env):
+    """Production mode never changes the schema behind the operator's back: one line, exit 1."""
+    from django.conf import settings
+
+    if not settings.PRODUCTION:
+        pytest.skip("production mode only")
+    import os
+    import uuid
+
+    from tests.conftest import _drop_postgres, _scratch_postgres
+
+    name = f"dailypapers_bare_{uuid.uuid4().hex[:8]}"
+    env = {**cli_env, "DATABASE_URL": _scratch_postgres(name)}
+    try:
+        result = run_cli(env, "status")
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        assert lines == [lines[-1]] and "run `dailypapers migrate` first" in lines[-1]
+        assert os.environ.get("DATABASE_URL") != env["DATABASE_URL"]
+    finally:
+        _drop_postgres(name)
