@@ -40,7 +40,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from papersearch.embed import DIM, MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path, text_hashes
+from papersearch.embed import (
+    DIM,
+    MAX_SEQ_LENGTH,
+    MODEL_NAME,
+    Embedder,
+    model_path,
+    quiet_loading,
+    text_hashes,
+)
 from papersearch.storage import atomic_write, atomic_write_bytes, is_gzip
 from papersearch.text import fold_text
 from papersearch.types import FloatArray, KeyArray
@@ -277,6 +285,7 @@ def backfill(
     def block_path(start: int) -> Path:
         return blocks_dir / f"{start:012d}.npy"
 
+    quiet_loading()
     model = SentenceTransformer(str(model_path()), device=device)
     encoder: Any = model[0].auto_model
     encoder.eval()

@@ -72,9 +72,18 @@ def model_path() -> Path:
     return path
 
 
+def quiet_loading() -> None:
+    """No "Loading weights" progress bars: the model loads in server and worker processes,
+    whose logs are read by people and log collectors, not watched on a terminal."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+
 def load_model(device: str = "cpu") -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
+    quiet_loading()
     model = SentenceTransformer(str(model_path()), device=device)
     model.max_seq_length = MAX_SEQ_LENGTH
     return model
