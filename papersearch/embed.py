@@ -77,7 +77,7 @@ def quiet_loading() -> None:
     whose logs are read by people and log collectors, not watched on a terminal."""
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def load_model(device: str = "cpu") -> SentenceTransformer:
