@@ -51,22 +51,32 @@ def search_request_of(request: HttpRequest) -> SearchFeedObject:
     wanted = replace(SearchForm(request.GET).search_request(), offset=0, limit=FEED_LIMIT)
     try:
         query, label = saved_query(request.GET)
-    except SavedSearchRefused:
+    except SavedSearchRefused:  # nothing to save (no words, no filter), or overlong words
         words, _ = clean_query(str(request.GET.get("q") or ""))
-        query, label = (urlencode([("q", words)]) if words else ""), words
+        pairs = [("q", " ".join(words.split()))] if words.strip() else []
+        if wanted.sort != Sort.RELEVANCE:
+            pairs.append(("sort", wanted.sort.value))
+        query, label = urlencode(pairs), " ".join(words.split())
+    label = label or "all papers"
     if wanted.sort == Sort.DATE:
-        label += " (newest first)" if label else ""
+        label += " (newest first)"
     return SearchFeedObject(page=search_papers(wanted), query=query, label=label)
 
 
 class SearchFeed(PaperItems):
     feed_type: type[SyndicationFeed] = Rss201rev2Feed
+    route = "search:feed_rss"
 
     def get_object(self, request: HttpRequest) -> SearchFeedObject:
         return search_request_of(request)
 
+    def feed_url(self, obj: SearchFeedObject) -> str:
+        """The feed's own address (its self link): the search's normalised query with it."""
+        base = reverse(self.route)
+        return f"{base}?{obj.query}" if obj.query else base
+
     def title(self, obj: SearchFeedObject) -> str:
-        return f"{settings.SITE_NAME}: search: {plain(obj.label) or 'all papers'}"
+        return f"{settings.SITE_NAME}: search: {plain(obj.label)}"
 
     def link(self, obj: SearchFeedObject) -> str:
         base = reverse("search:search")
@@ -85,6 +95,7 @@ class SearchFeed(PaperItems):
 class AtomSearchFeed(SearchFeed):
     feed_type = Atom1Feed
     subtitle = None
+    route = "search:feed_atom"
 
 
 _SEARCH_FEEDS: dict[str, SearchFeed] = {"rss": SearchFeed(), "atom": AtomSearchFeed()}

@@ -57,6 +57,17 @@ def test_search_feed_has_the_pages_results_in_order(client, indexed, kind, param
     parsed = read(client.get(f"/search/feed.{kind}", params), kind)
     assert shown and feed_ids(parsed)[: len(shown)] == shown
     assert parsed.feed.link.startswith("http://testserver/search")
+    itself = [link.href for link in parsed.feed.links if link.rel == "self"]
+    assert itself and itself[0].startswith(f"http://testserver/search/feed.{kind}")
+    assert ("?" in itself[0]) == bool(params)
+
+
+def test_search_feed_costs_one_query_whatever_its_length(
+    client, indexed, django_assert_max_num_queries
+):
+    for params in ({"q": "study"}, {"q": "quantum"}, {"sort": "date"}):
+        with django_assert_max_num_queries(2):  # the papers (a browse: and its count)
+            client.get("/search/feed.rss", params)
 
 
 def test_search_page_links_its_feeds(client, indexed):
@@ -184,6 +195,8 @@ def test_for_you_feed_works_without_a_session_and_resets(live_server, picked, cl
         parsed = read(type("R", (), {"status_code": status, "content": body})(), kind)
         assert [e.title for e in parsed.entries] == ["On \u03b2 rings"] * 3
         assert "By Emmy Noether, whom you follow" in parsed.entries[0].summary
+    seen = ReaderState.objects.get(user=picked).for_you_seen_at
+    assert seen is None  # reading the feed is not a visit to the page
     base = live_server.url + "/for-you/feed/"
     for wrong in ("nope", secret[:-1], secret + "x", "A" * 500, "%00", secret.upper()):
         assert fetch(f"{base}{wrong}.rss")[0] in {400, 404}
@@ -195,6 +208,15 @@ def test_for_you_feed_works_without_a_session_and_resets(live_server, picked, cl
     client.force_login(picked)
     assert client.post("/for-you/feed", {"action": "stop"}).status_code == 302
     assert fetch(again["rss"].replace("http://testserver", live_server.url))[0] == 404
+
+
+def test_a_for_you_feed_is_kept_a_while(client, picked, django_assert_num_queries):
+    url = make_address(client, picked)["atom"].removeprefix("http://testserver")
+    read(client.get(url), "atom")
+    with django_assert_num_queries(1):  # the secret's reader; the picks are kept
+        again = client.get(url)
+    assert again["Referrer-Policy"] == "no-referrer"
+    read(again, "atom")
 
 
 def test_for_you_page_offers_the_feed_address(client, picked):
