@@ -233,3 +233,21 @@ def test_only_a_reader_makes_an_address(client, db):
     answer = client.post("/for-you/feed", {"action": "reset"})
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
     assert client.get("/for-you/feed").status_code in {302, 405}
+
+
+def test_visitors_search_feeds_are_kept_by_the_page_cache(
+    client, indexed, settings, django_assert_num_queries
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    first = client.get("/search/feed.atom", {"q": "quantum"})
+    with django_assert_num_queries(0):
+        again = client.get("/search/feed.atom", {"q": "quantum"})
+    assert again.content == first.content
+    assert again["Content-Type"].startswith("application/atom+xml")
+
+
+def test_a_reader_with_no_signals_gets_an_empty_valid_feed(client, search_settings, db):
+    reader = make_user("newcomer")
+    for kind, url in make_address(client, reader).items():
+        parsed = read(client.get(url.removeprefix("http://testserver")), kind)
+        assert parsed.entries == []
