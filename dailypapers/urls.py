@@ -22,6 +22,10 @@ urlpatterns = [
     path("papers/week/<str:slug>/feed.atom", feeds.atom(feeds.WeekFeed)(), name="feed_week_atom"),
     path("papers/trending/feed.rss", feeds.TrendingFeed(), name="feed_trending_rss"),
     path("papers/trending/feed.atom", feeds.atom(feeds.TrendingFeed)(), name="feed_trending_atom"),
+    path("papers/month/<str:slug>/feed.rss", feeds.MonthFeed(), name="feed_month_rss"),
+    path(
+        "papers/month/<str:slug>/feed.atom", feeds.atom(feeds.MonthFeed)(), name="feed_month_atom"
+    ),
     path("papers/<path:arxiv_id>", views.paper, name="paper"),
     path("submit", views.submit, name="submit"),
     path("vote/<int:entry_id>", views.vote, name="vote"),
@@ -36,8 +40,26 @@ urlpatterns = [
     path("moderate/entries/<int:entry_id>", moderation_views.moderate_entry, name="moderate_entry"),
     path("moderate/users/<str:username>", moderation_views.moderate_user, name="moderate_user"),
     path("authors/by-name", browse.author_by_name, name="author_by_name"),
+    path("authors/<str:ref>/feed.rss", feeds.AuthorFeed(), name="feed_author_rss"),
+    path("authors/<str:ref>/feed.atom", feeds.atom(feeds.AuthorFeed)(), name="feed_author_atom"),
     path("authors/<str:ref>", browse.author, name="author"),
+    path("categories/<path:code>/feed.rss", feeds.CategoryFeed(), name="feed_category_rss"),
+    path(
+        "categories/<path:code>/feed.atom",
+        feeds.atom(feeds.CategoryFeed)(),
+        name="feed_category_atom",
+    ),
     path("categories/<path:code>", browse.category, name="category"),
+    path(
+        "c/<str:username>/<slug:slug>/feed.rss",
+        feeds.CollectionFeed(),
+        name="feed_collection_rss",
+    ),
+    path(
+        "c/<str:username>/<slug:slug>/feed.atom",
+        feeds.atom(feeds.CollectionFeed)(),
+        name="feed_collection_atom",
+    ),
     path("following", following.following, name="following"),
     path("following/authors/<int:author_id>", following.follow_author, name="follow_author"),
     path("following/categories/<path:code>", following.follow_category, name="follow_category"),

@@ -119,17 +119,54 @@ def _query_suffix(request: HttpRequest) -> str:
     return f"?page={page}" if page > 1 else ""
 
 
-@require_safe
-@for_visitors
-def author(request: HttpRequest, ref: str) -> HttpResponse:
-    """An author's page: papers newest first, co-authors, categories, the follow button.
-    ``/authors/<id>`` and a wrong or missing name part redirect to ``/authors/<id>-<slug>``."""
+def author_of_ref(ref: str) -> Author:
+    """The author an address names by its id (``/authors/<id>-<slug>``: the id decides);
+    Http404 when there is none."""
     match = AUTHOR_REF.fullmatch(ref)
     if match is None or int(match[1]) > MAX_ID:
         raise Http404("no such author")
     found = Author.objects.filter(pk=int(match[1])).first()
     if found is None:
         raise Http404("no such author")
+    return found
+
+
+def category_of_code(code: str) -> Category:
+    if len(code) > 32 or not CATEGORY_CODE.fullmatch(code):
+        raise Http404("not a category")
+    found = Category.objects.filter(code=code).first()
+    if found is None:
+        raise Http404("no such category")
+    return found
+
+
+def newest_of_author(author_id: int, limit: int) -> list[Paper]:
+    """An author's newest papers (the feed's): their paper ids first, through the author
+    index, then the newest among those, as the page reads them."""
+    ids = list(
+        PaperAuthor.objects.filter(author_id=author_id).values_list("paper_id", flat=True)[
+            : COUNT_CAP + 1
+        ]
+    )
+    papers = Paper.objects.filter(pk__in=sorted(set(ids)))
+    if len(ids) > COUNT_CAP:
+        theirs = PaperAuthor.objects.filter(author_id=author_id).values("paper_id")
+        papers = Paper.objects.filter(pk__in=theirs)
+    return list(papers.defer(*HEAVY).order_by("-submitted", "-id")[:limit])
+
+
+def newest_in_category(code: str, limit: int) -> list[Paper]:
+    links = PaperCategory.objects.filter(category_id=code)
+    papers = Paper.objects.filter(pk__in=links.values("paper_id"))
+    return list(papers.defer(*HEAVY).order_by("-submitted", "-id")[:limit])
+
+
+@require_safe
+@for_visitors
+def author(request: HttpRequest, ref: str) -> HttpResponse:
+    """An author's page: papers newest first, co-authors, categories, the follow button.
+    ``/authors/<id>`` and a wrong or missing name part redirect to ``/authors/<id>-<slug>``."""
+    found = author_of_ref(ref)
     if ref != author_ref(found):
         return redirect(author_url(found) + _query_suffix(request), permanent=True)
     theirs = PaperAuthor.objects.filter(author_id=found.pk)
@@ -162,6 +199,7 @@ def author(request: HttpRequest, ref: str) -> HttpResponse:
         row["url"] = author_url(Author(pk=row["author_id"], name=row["author__name"]))
     context = {
         "author": found,
+        "author_ref": author_ref(found),
         "page": page,
         "co_authors": co_authors,
         "categories": categories,
@@ -188,11 +226,7 @@ def author_by_name(request: HttpRequest) -> HttpResponse:
 @for_visitors
 def category(request: HttpRequest, code: str) -> HttpResponse:
     """A category's newest papers (by first submission), with the follow button."""
-    if len(code) > 32 or not CATEGORY_CODE.fullmatch(code):
-        raise Http404("not a category")
-    found = Category.objects.filter(code=code).first()
-    if found is None:
-        raise Http404("no such category")
+    found = category_of_code(code)
     links = PaperCategory.objects.filter(category_id=code)
     context = {
         "category": found,

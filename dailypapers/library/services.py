@@ -136,6 +136,24 @@ def items_of(collection: Collection) -> list[CollectionItem]:
     return list(collection.items.select_related("paper").order_by("position", "id"))
 
 
+def public_collection(username: str, slug: str) -> Collection | None:
+    """The public collection at ``c/<username>/<slug>``, with its owner; None when there is
+    none or it is private (a feed is read without a session: private ones have none)."""
+    return (
+        Collection.objects.select_related("owner")
+        .filter(owner__username=username, slug=slug, is_public=True)
+        .first()
+    )
+
+
+def newest_items(collection: Collection, limit: int) -> list[CollectionItem]:
+    """The papers last added to a collection, newest first (its feed)."""
+    items = collection.items.select_related("paper").defer(
+        "paper__comments", "paper__journal_ref", "paper__report_no", "paper__license"
+    )
+    return list(items.order_by("-added_at", "-id")[:limit])
+
+
 # --- papers in collections ------------------------------------------------------------------
 
 

@@ -15,7 +15,9 @@ share of the others (``merge``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -147,6 +149,58 @@ def record_visit(user: User, now: dt.datetime | None = None) -> ReaderState:
     state.for_you_previous_at, state.for_you_seen_at = seen, now
     ReaderState.objects.filter(pk=state.pk).update(for_you_previous_at=seen, for_you_seen_at=now)
     return state
+
+
+# --- the private feed -----------------------------------------------------------------
+# A reader's picks as RSS and Atom at an address with a secret in it (feed readers fetch
+# without a session). Only the secret's SHA-256 digest is kept; a new secret replaces the
+# old one, whose address then answers 404.
+
+FEED_SECRET_BYTES = 24  # 32 URL-safe characters
+FEED_SECRET_CHARS = 64  # longer is not one of ours: refused before hashing
+
+
+def _feed_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def feed_key(secret: str) -> str:
+    """What the feed's cached copy is kept under: the secret's digest."""
+    return _feed_digest(secret)
+
+
+def new_feed_secret(user: User) -> str:
+    """A new secret for the reader's feed address (the old one stops working); returned
+    once, never kept."""
+    secret = secrets.token_urlsafe(FEED_SECRET_BYTES)
+    ReaderState.objects.update_or_create(user=user, defaults={"feed_digest": _feed_digest(secret)})
+    return secret
+
+
+def stop_feed(user: User) -> None:
+    """No feed address at all until the reader asks for a new one."""
+    ReaderState.objects.filter(user=user).update(feed_digest=None)
+
+
+def has_feed(state: ReaderState) -> bool:
+    return bool(state.feed_digest)
+
+
+def reader_of_feed(secret: str) -> User | None:
+    """The active reader whose feed address carries this secret (one indexed query)."""
+    if not secret or len(secret) > FEED_SECRET_CHARS or not secret.isascii():
+        return None
+    state = (
+        ReaderState.objects.select_related("user")
+        .filter(feed_digest=_feed_digest(secret), user__is_active=True)
+        .first()
+    )
+    return state.user if state is not None else None
+
+
+def feed_span(now: dt.datetime | None = None) -> Span:
+    """The feed's window: the last seven days (a feed has no "last visit")."""
+    return choose_window(Window.WEEK.value, None, now or timezone.now())
 
 
 # --- what the reader told us ---------------------------------------------------------

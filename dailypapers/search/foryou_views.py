@@ -104,6 +104,7 @@ def for_you(request: HttpRequest) -> HttpResponse:
         "categories": Category.objects.order_by("code"),
         "first": (result.page - 1) * foryou.PER_PAGE + 1,
         "back": request.get_full_path(),
+        "has_feed": foryou.has_feed(state),
     }
     if result.cold:
         context["rows"] = lists.rows(lists.trending_entries(TRENDING), user)
@@ -224,6 +225,29 @@ def follow(request: HttpRequest) -> HttpResponse:
             return _message(request, str(exc))
         messages.success(request, f"You follow {category.code}: its new papers are picks.")
     return _back(request)
+
+
+@login_required
+@require_POST
+def feed_address(request: HttpRequest) -> HttpResponse:
+    """A new private address for the reader's picks as a feed (``action=reset``; the old
+    address stops working) or none at all (``action=stop``). The address is shown on this
+    answer only: what is kept is a digest of its secret."""
+    user = _member(request)
+    if request.POST.get("action") == "stop":
+        foryou.stop_feed(user)
+        messages.success(request, "Your private feed is off: its address answers no more.")
+        return _back(request)
+    secret = foryou.new_feed_secret(user)
+    context = {
+        "rss": request.build_absolute_uri(reverse("search:for_you_feed_rss", args=[secret])),
+        "atom": request.build_absolute_uri(reverse("search:for_you_feed_atom", args=[secret])),
+    }
+    response = render(request, "search/for_you_feed.html", context)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _message(request: HttpRequest, text: str) -> HttpResponse:

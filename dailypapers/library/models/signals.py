@@ -86,8 +86,9 @@ class Feedback(models.Model):
 
 
 class ReaderState(models.Model):
-    """When the reader last opened "For you" (its "since your last visit" window), and what
-    they chose to hide from lists and search."""
+    """When the reader last opened "For you" (its "since your last visit" window), what
+    they chose to hide from lists and search, and the digest of their private feed's secret
+    (none until they ask for the feed; a new secret replaces the old one)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reader_state"
@@ -101,6 +102,14 @@ class ReaderState(models.Model):
     )
     hide_saved = models.BooleanField(
         default=False, help_text="Lists and search leave out papers in the reader's collections."
+    )
+    feed_digest = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="SHA-256 of the secret in the reader's private For you feed address.",
     )
 
     def __str__(self) -> str:
