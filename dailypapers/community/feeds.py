@@ -183,7 +183,7 @@ class TrendingFeed(EntryFeed):
         return reverse("trending")
 
     def description(self) -> str:
-        return "Featured papers by votes, newer ones first among equals."
+        return "What readers are voting for now: each vote counts half as much a day later."
 
     def items(self) -> list[DailyEntry]:
         return lists.trending_entries()
