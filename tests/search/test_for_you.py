@@ -287,7 +287,10 @@ def test_feedback_through_htmx_swaps_the_card(client, library, reader):
 
 
 def test_the_window_filters_the_picks(client, search_settings, reader):
-    today = make(QUANTUM, 0.01, 2)
+    # "today" is a UTC day: a paper from a few minutes ago is yesterday's just after midnight
+    now = timezone.now().astimezone(UTC)
+    since_midnight = (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
+    today = make(QUANTUM, min(0.01, since_midnight / 2 / 86400), 2)
     days = make(QUANTUM, 3, 2)
     weeks = make(QUANTUM, 20, 2)
     mine = make(QUANTUM, 90, 2)
