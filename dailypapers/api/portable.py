@@ -742,6 +742,7 @@ def export(
         "format": FORMAT,
         "version": VERSION,
         "site": getattr(settings, "SITE_NAME", "Daily Papers"),
+        "site_url": getattr(settings, "SITE_URL", ""),
         "exported_at": _t(timezone.now()),
         "since": _t(since),
         "password_hashes": with_password_hashes,
