@@ -27,6 +27,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dailypapers.accounts.models import ApiToken, Profile
+from dailypapers.catalog import bulk as catalog_bulk
 from dailypapers.catalog.models import Author, Category, Paper, PaperAuthor, PaperCategory
 from dailypapers.catalog.signals import papers_changed
 from dailypapers.community import pagecache
@@ -1020,16 +1021,14 @@ def _import_papers(chunk: Chunk, touched: set[int]) -> int:
     ):
         cats.setdefault(paper_id, []).append(code)
 
-    new: list[Paper] = []
-    relink: list[tuple[Paper, Record]] = []
+    new: list[Record] = []
+    relink: list[tuple[int, Record]] = []
     updated: list[str] = []
     for arxiv_id, r in by_id.items():
         values = _paper_values(r)
         paper = existing.get(arxiv_id)
         if paper is None:
-            paper = Paper(arxiv_id=arxiv_id, needs_index=True, **values)
-            new.append(paper)
-            relink.append((paper, r))
+            new.append({"arxiv_id": arxiv_id, "needs_index": True, **values})
             continue
         if paper.version > values["version"]:
             continue  # this site knows a later version
@@ -1042,33 +1041,39 @@ def _import_papers(chunk: Chunk, touched: set[int]) -> int:
         if links_differ:
             PaperAuthor.objects.filter(paper_id=paper.pk).delete()
             PaperCategory.objects.filter(paper_id=paper.pk).delete()
-            relink.append((paper, r))
+            relink.append((paper.pk, r))
         if diff or links_differ:
             updated.append(arxiv_id)
-    Paper.objects.bulk_create(new)
-    if new and new[0].pk is None:  # a backend that does not return ids
-        found = dict(
-            Paper.objects.filter(arxiv_id__in=[p.arxiv_id for p in new]).values_list(
-                "arxiv_id", "id"
-            )
+    if new:  # plain rows, as the catalogue's bulk ingest writes them
+        columns = catalog_bulk._paper_columns()
+        catalog_bulk._insert_rows(
+            Paper,
+            [column for _, column, _, _ in columns],
+            (
+                tuple(
+                    convert(p[name]) if name in p else default
+                    for name, _, convert, default in columns
+                )
+                for p in new
+            ),
         )
-        for p in new:
-            p.pk = found[p.arxiv_id]
-    names = _author_ids(n for _, r in relink for n in (r.get("authors") or []))
+        made = dict(catalog_bulk._select_in(Paper, "arxiv_id", "id", [p["arxiv_id"] for p in new]))
+        relink.extend((made[p["arxiv_id"]], by_id[p["arxiv_id"]]) for p in new)
+    names = catalog_bulk._author_ids({n for _, r in relink for n in (r.get("authors") or [])}, None)
     codes = {c for _, r in relink for c in (r.get("category_links") or [])}
     known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
     Category.objects.bulk_create([Category(code=c) for c in codes - known], ignore_conflicts=True)
-    PaperAuthor.objects.bulk_create(
-        PaperAuthor(paper_id=p.pk, author_id=names[n], position=i)
-        for p, r in relink
-        for i, n in enumerate(r.get("authors") or [])
+    catalog_bulk._insert_rows(
+        PaperAuthor,
+        ["paper_id", "author_id", "position"],
+        ((pk, names[n], i) for pk, r in relink for i, n in enumerate(r.get("authors") or [])),
     )
-    PaperCategory.objects.bulk_create(
-        PaperCategory(paper_id=p.pk, category_id=c)
-        for p, r in relink
-        for c in dict.fromkeys(r.get("category_links") or [])
+    catalog_bulk._insert_rows(
+        PaperCategory,
+        ["paper_id", "category_id"],
+        ((pk, c) for pk, r in relink for c in dict.fromkeys(r.get("category_links") or [])),
     )
-    changed_ids = [p.arxiv_id for p in new] + updated
+    changed_ids = [p["arxiv_id"] for p in new] + updated
     if changed_ids:  # the search index takes them on its next run (needs_index is set)
         transaction.on_commit(
             lambda: papers_changed.send(sender=Paper, arxiv_ids=changed_ids, source="import")
