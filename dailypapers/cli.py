@@ -15,6 +15,8 @@ VERBS: dict[str, str] = {
     "feature": "dailypapers.community",
     "index": "dailypapers.search",
     "digest": "dailypapers.digests",
+    "export": "dailypapers.core",
+    "import": "dailypapers.core",
     "migrate": "django.core",
     "createsuperuser": "django.contrib.auth",
 }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from dailypapers.api import api
+from dailypapers.api import api, reader_data
 from dailypapers.api.v1 import v1
 from dailypapers.community import browse, feeds, following, moderation_views, profiles, views
 from dailypapers.core import views as core
@@ -66,6 +66,7 @@ urlpatterns = [
     path("following/<int:follow_id>/unfollow", following.unfollow, name="unfollow"),
     path("import", imports.new_import, name="import"),
     path("import/<int:import_id>", imports.report, name="import_report"),
+    path("settings/data", reader_data.download, name="my_data"),
     path("u/<str:username>", profiles.profile, name="profile"),
     path("u/<str:username>/feed.rss", feeds.UserFeed(), name="feed_user_rss"),
     path("u/<str:username>/feed.atom", feeds.atom(feeds.UserFeed)(), name="feed_user_atom"),
