@@ -37,7 +37,7 @@ from dailypapers.community.models import (
     DailyEntry,
     ModerationAction,
     Vote,
-    hot_score,
+    trending_score,
 )
 from dailypapers.core.progress import ProgressBar
 from dailypapers.digests.models import MailPreference, Notification, SentPaper, Subscription
@@ -1530,18 +1530,17 @@ IMPORTERS: dict[str, Callable[[Chunk, set[int]], int]] = {
 
 def recount(paper_ids: Iterable[int]) -> int:
     """Put the featured entries of these papers right: ``upvotes`` (their votes),
-    ``comment_count`` (comments readers see) and ``hot`` (``hot_score`` of the two). The
+    ``comment_count`` (comments readers see) and ``hot`` (``trending_score`` of the featuring and the votes' times). The
     same numbers the vote and comment verbs keep as they go; returns the entries fixed."""
     ids = list(set(paper_ids))
     fixed = 0
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        votes = dict(
-            Vote.objects.filter(paper_id__in=part)
-            .values_list("paper_id")
-            .annotate(n=Count("id"))
-            .values_list("paper_id", "n")
-        )
+        votes: dict[int, list[datetime]] = {}
+        for paper_id, at in Vote.objects.filter(paper_id__in=part).values_list(
+            "paper_id", "created_at"
+        ):
+            votes.setdefault(paper_id, []).append(at)
         shown = dict(
             Comment.objects.shown()
             .filter(paper_id__in=part)
@@ -1550,9 +1549,10 @@ def recount(paper_ids: Iterable[int]) -> int:
             .values_list("paper_id", "n")
         )
         for entry in DailyEntry.objects.filter(paper_id__in=part):
-            up = votes.get(entry.paper_id, 0)
+            times = votes.get(entry.paper_id, [])
+            up = len(times)
             count = shown.get(entry.paper_id, 0)
-            hot = hot_score(up, entry.submitted_at)
+            hot = trending_score(entry.submitted_at, times)
             if (entry.upvotes, entry.comment_count, entry.hot) != (up, count, hot):
                 DailyEntry.objects.filter(pk=entry.pk).update(
                     upvotes=up, comment_count=count, hot=hot
