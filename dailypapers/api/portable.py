@@ -1530,8 +1530,9 @@ IMPORTERS: dict[str, Callable[[Chunk, set[int]], int]] = {
 
 def recount(paper_ids: Iterable[int]) -> int:
     """Put the featured entries of these papers right: ``upvotes`` (their votes),
-    ``comment_count`` (comments readers see) and ``hot`` (``trending_score`` of the featuring and the votes' times). The
-    same numbers the vote and comment verbs keep as they go; returns the entries fixed."""
+    ``comment_count`` (comments readers see) and ``hot`` (``trending_score`` of the
+    featuring and the votes' times). The same numbers the vote and comment verbs keep as
+    they go; returns the entries fixed."""
     ids = list(set(paper_ids))
     fixed = 0
     for start in range(0, len(ids), CHUNK):
