@@ -97,9 +97,14 @@ def delete_comment(user: User, comment: Comment) -> None:
     if not can_edit(user, comment):
         raise CommentRefused("You can only delete your own comments.")
     with transaction.atomic():
-        comment.deleted_at = timezone.now()
+        # as it stands now: a moderator may have hidden it (and counted it out) meanwhile
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        comment.deleted_at = locked.deleted_at or timezone.now()
+        comment.hidden = locked.hidden
+        if locked.deleted_at is not None:
+            return
         comment.save(update_fields=["deleted_at"])
-        _count(comment.paper_id, -1)
+        _count(comment.paper_id, 0 if locked.hidden else -1)
         pagecache.bump()
 
 

@@ -105,3 +105,25 @@ def test_comments_are_rate_limited(client, cast, settings):
     codes = [post(client, entry, f"c{n}").status_code for n in range(3)]
     assert codes == [302, 302, 429]
     assert Comment.objects.count() == 2
+
+
+def test_deleting_a_comment_a_moderator_just_hid_counts_it_out_once(cast):
+    """The author's page still shows the comment while a moderator hides it; the delete then
+    finds it hidden (and already counted out) and lowers the count no further."""
+    from dailypapers.community.comments import CommentRefused, delete_comment, post_comment
+    from dailypapers.community.moderation import set_comment_hidden
+
+    from .helpers import make_user
+
+    entry = make_entry()
+    stale = post_comment(cast.owner, entry.paper, "Words")
+    post_comment(cast.member, entry.paper, "Other words")
+    assert DailyEntry.objects.get(pk=entry.pk).comment_count == 2
+    set_comment_hidden(make_user("mod", moderator=True), Comment.objects.get(pk=stale.pk), True, "")
+    assert DailyEntry.objects.get(pk=entry.pk).comment_count == 1
+    delete_comment(cast.owner, stale)  # the object as loaded before the moderator acted
+    assert DailyEntry.objects.get(pk=entry.pk).comment_count == 1
+    assert Comment.objects.get(pk=stale.pk).deleted_at is not None
+    with pytest.raises(CommentRefused):  # twice: refused, nothing more
+        delete_comment(cast.owner, stale)
+    assert DailyEntry.objects.get(pk=entry.pk).comment_count == 1
