@@ -9,15 +9,16 @@ refusal's stable name (docs/api.md lists them). Papers are named by arXiv id."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import register_converter, reverse
 from django.utils import timezone
-from ninja import Path, Router, Schema, Status
-from pydantic import Field
+from ninja import Router, Schema, Status
+from ninja.params.functions import Path
+from pydantic import AfterValidator, Field
 
 from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.catalog.models import Paper
@@ -43,10 +44,43 @@ from .base import ApiError, ErrorOut, error, v1, write_auth
 
 router = Router(tags=["writing"], auth=write_auth)
 
+
+class AnyText:
+    """A path part that may hold anything, slashes and line breaks too (``path`` stops at a
+    line break): an old-style id has a slash, and whatever else comes is the view's to
+    refuse, in JSON."""
+
+    regex = r"[\s\S]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AnyText, "anytext")
+
 MAX_ID = 2**63 - 1  # the database's largest key: a bigger number is no row, never an error
-TEXT_MAX = 1_000_000  # what a body field may carry at all; the verbs' own limits are lower
+# What a text field may carry at all, well under the request size Django reads
+# (DATA_UPLOAD_MAX_MEMORY_SIZE); the verbs' own limits are lower, so their words come back.
+ID_MAX = 1000
+TEXT_MAX = 100_000
+
+
+def _no_surrogates(value: str) -> str:
+    """JSON may carry a lone UTF-16 surrogate (``"\\ud800"``), which no database stores."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the text is not valid Unicode (a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_surrogates)]
 
 ERRORS: dict[int, Any] = {
+    400: ErrorOut,
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
@@ -54,7 +88,8 @@ ERRORS: dict[int, Any] = {
     422: ErrorOut,
     429: ErrorOut,
 }
-"""What every write may answer besides its success: no usable token (401), a read-only token
+"""What every write may answer besides its success: a body that is not JSON (400), no
+usable token (401), a read-only token
 or a member who may not (403), no such paper or thing of theirs (404), a state that forbids
 it (409), bad input (422), too many requests (429, from the page's limit or the API's)."""
 
@@ -119,6 +154,12 @@ def _limit(request: HttpRequest, scope: str, rate: str) -> None:
     )
 
 
+def _object_body(request: HttpRequest) -> None:
+    """A body whose fields are all optional must still be a JSON object."""
+    if not request.body.lstrip().startswith(b"{"):
+        raise ApiError(422, "invalid", "The body must be a JSON object.")
+
+
 def _paper(arxiv_id: str) -> Paper:
     """The catalogue's paper with this arXiv id (any version, or an arxiv.org URL)."""
     try:
@@ -136,9 +177,9 @@ def _paper(arxiv_id: str) -> Paper:
 
 
 class SubmitIn(Schema):
-    arxiv_id: str = Field(
+    arxiv_id: Text = Field(
         ...,
-        max_length=TEXT_MAX,
+        max_length=ID_MAX,
         description="An arXiv id (`2501.01234`, `hep-th/9901001`) or an arxiv.org URL.",
     )
 
@@ -217,7 +258,7 @@ def _vote(request: HttpRequest, arxiv_id: str, up: bool) -> VoteOut:
 
 
 @router.post(
-    "/papers/{path:arxiv_id}/vote", response={200: VoteOut, **ERRORS}, summary="Upvote a paper"
+    "/papers/{anytext:arxiv_id}/vote", response={200: VoteOut, **ERRORS}, summary="Upvote a paper"
 )
 def vote(request: HttpRequest, arxiv_id: str) -> Any:
     """Upvote a featured paper (voting twice counts once)."""
@@ -225,7 +266,7 @@ def vote(request: HttpRequest, arxiv_id: str) -> Any:
 
 
 @router.delete(
-    "/papers/{path:arxiv_id}/vote", response={200: VoteOut, **ERRORS}, summary="Take a vote back"
+    "/papers/{anytext:arxiv_id}/vote", response={200: VoteOut, **ERRORS}, summary="Take a vote back"
 )
 def unvote(request: HttpRequest, arxiv_id: str) -> Any:
     return _vote(request, arxiv_id, False)
@@ -240,7 +281,7 @@ class SavedOut(Schema):
 
 
 @router.post(
-    "/papers/{path:arxiv_id}/save",
+    "/papers/{anytext:arxiv_id}/save",
     response={200: SavedOut, **ERRORS},
     summary="Save a paper to your reading list",
 )
@@ -251,7 +292,7 @@ def save(request: HttpRequest, arxiv_id: str) -> Any:
 
 
 @router.delete(
-    "/papers/{path:arxiv_id}/save",
+    "/papers/{anytext:arxiv_id}/save",
     response={200: SavedOut, **ERRORS},
     summary="Take a paper out of your reading list",
 )
@@ -265,13 +306,13 @@ def unsave(request: HttpRequest, arxiv_id: str) -> Any:
 
 
 class CommentIn(Schema):
-    arxiv_id: str = Field(..., max_length=TEXT_MAX, description="The paper discussed.")
-    body: str = Field(..., max_length=TEXT_MAX, description="Markdown, with $math$.")
+    arxiv_id: Text = Field(..., max_length=ID_MAX, description="The paper discussed.")
+    body: Text = Field(..., max_length=TEXT_MAX, description="Markdown, with $math$.")
     parent: int | None = Field(None, ge=1, le=MAX_ID, description="The comment answered.")
 
 
 class ReplyIn(Schema):
-    body: str = Field(..., max_length=TEXT_MAX, description="Markdown, with $math$.")
+    body: Text = Field(..., max_length=TEXT_MAX, description="Markdown, with $math$.")
 
 
 class CommentOut(Schema):
@@ -373,16 +414,16 @@ def delete(request: HttpRequest, comment_id: int = Path(..., ge=1, le=MAX_ID)) -
 
 
 class CollectionIn(Schema):
-    name: str = Field(..., max_length=TEXT_MAX)
-    description: str = Field("", max_length=TEXT_MAX)
+    name: Text = Field(..., max_length=TEXT_MAX)
+    description: Text = Field("", max_length=TEXT_MAX)
     public: bool = False
 
 
 class CollectionPatch(Schema):
     """Only what is given changes."""
 
-    name: str | None = Field(None, max_length=TEXT_MAX)
-    description: str | None = Field(None, max_length=TEXT_MAX)
+    name: Text | None = Field(None, max_length=TEXT_MAX)
+    description: Text | None = Field(None, max_length=TEXT_MAX)
     public: bool | None = None
 
 
@@ -406,7 +447,7 @@ class ItemOut(Schema):
 
 
 class NoteIn(Schema):
-    note: str = Field(..., max_length=TEXT_MAX, description="Plain text; empty clears it.")
+    note: Text = Field(..., max_length=TEXT_MAX, description="Plain text; empty clears it.")
 
 
 class Removed(Schema):
@@ -499,6 +540,7 @@ def update_collection(
     request: HttpRequest, body: CollectionPatch, collection_id: int = CollectionId
 ) -> Any:
     """Renaming changes the collection's public address (its slug)."""
+    _object_body(request)
     found = _owned(request, collection_id)
     try:
         library.update_collection(
@@ -528,7 +570,7 @@ def delete_collection(request: HttpRequest, collection_id: int = CollectionId) -
 
 
 @router.put(
-    "/me/collections/{collection_id}/papers/{path:arxiv_id}",
+    "/me/collections/{collection_id}/papers/{anytext:arxiv_id}",
     response={200: ItemOut, **ERRORS},
     summary="Add a paper to a collection",
 )
@@ -541,7 +583,7 @@ def add_paper(request: HttpRequest, arxiv_id: str, collection_id: int = Collecti
 
 
 @router.patch(
-    "/me/collections/{collection_id}/papers/{path:arxiv_id}",
+    "/me/collections/{collection_id}/papers/{anytext:arxiv_id}",
     response={200: ItemOut, **ERRORS},
     summary="Write the note on a paper in a collection",
 )
@@ -559,7 +601,7 @@ def note(
 
 
 @router.delete(
-    "/me/collections/{collection_id}/papers/{path:arxiv_id}",
+    "/me/collections/{collection_id}/papers/{anytext:arxiv_id}",
     response={200: Removed, **ERRORS},
     summary="Take a paper out of a collection",
 )
@@ -581,9 +623,9 @@ class DigestOut(Schema):
     address: str | None = Field(description="Your verified primary address, where mail goes.")
     subscribed: bool
     paused: bool = False
-    bounced: bool = Field(False, description="Paused by the sender after bounces.")
+    bounced: bool = Field(default=False, description="Paused by the sender after bounces.")
     frequency: str | None = None
-    weekday: int | None = Field(None, description="A weekly digest's day, 0 (Monday) to 6.")
+    weekday: int | None = Field(default=None, description="A weekly digest's day, 0 to 6.")
     hour: int | None = None
     time_zone: str | None = None
     categories: list[str] = []
@@ -593,11 +635,13 @@ class DigestOut(Schema):
 class DigestIn(Schema):
     """The settings page's options; what is left out keeps its current (or first) value."""
 
-    frequency: str | None = Field(None, max_length=TEXT_MAX, description="daily or weekly")
-    weekday: int | None = Field(None, description="0 (Monday) to 6 (Sunday)")
-    hour: int | None = Field(None, description="Your local hour, 0 to 23")
-    time_zone: str | None = Field(None, max_length=TEXT_MAX, description="Such as Europe/Paris")
-    categories: list[str] | None = Field(None, max_length=10_000, description="Category codes")
+    frequency: Text | None = Field(None, max_length=ID_MAX, description="daily or weekly")
+    weekday: int | None = Field(None, ge=-MAX_ID, le=MAX_ID, description="0 (Monday) to 6")
+    hour: int | None = Field(None, ge=-MAX_ID, le=MAX_ID, description="Your local hour, 0 to 23")
+    time_zone: Text | None = Field(None, max_length=ID_MAX, description="Such as Europe/Paris")
+    categories: list[Annotated[Text, Field(max_length=ID_MAX)]] | None = Field(
+        None, max_length=1000, description="Category codes"
+    )
     personal_picks: bool | None = None
 
 
@@ -658,7 +702,8 @@ def _options(body: DigestIn, sub: Subscription | None) -> digests.Options:
         data["personal_picks"] = "on"
     form = MemberOptionsForm(data)
     if not form.is_valid():
-        raise ApiError(422, "invalid_option", form.problem())
+        problem = next(str(errors[0]) for errors in form.errors.values())
+        raise ApiError(422, "invalid_option", problem)
     return form.options()
 
 
@@ -668,6 +713,7 @@ def _options(body: DigestIn, sub: Subscription | None) -> digests.Options:
 def set_digest(request: HttpRequest, body: DigestIn) -> Any:
     """Subscribe your verified address (at once: it is confirmed), or change the options of
     your subscription, as the settings page does."""
+    _object_body(request)
     user = _member(request)
     if digests.verified_address(user) is None:
         raise ApiError(403, "email_unconfirmed", NO_ADDRESS)
