@@ -353,3 +353,25 @@ def test_a_nul_in_the_path_is_turned_away_before_the_api(api, path):
     answer = api.post(path)  # by the site-wide guard, as for every page
     assert answer.status_code == 400 and b"NUL" in answer.content
     assert not Vote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/submissions", "submit"),
+        ("/api/v1/papers/2501.00001/vote", "vote"),
+        ("/api/v1/papers/hep-th/9901001/save", "save"),
+        ("/api/v1/comments", "comment"),
+        ("/api/v1/comments/1/replies", "reply"),
+        ("/api/v1/comments/1", "edit"),
+        ("/api/v1/me/collections", "my_collections"),
+        ("/api/v1/me/collections/1", "update_collection"),
+        ("/api/v1/me/collections/1/papers/2501.00001", "add_paper"),
+        ("/api/v1/me/digest", "my_digest"),
+        ("/api/v1/me/digest/pause", "pause_digest"),
+    ],
+)
+def test_no_other_route_shadows_a_write(url, name):
+    from django.urls import resolve
+
+    assert resolve(url).url_name == name  # the first pattern that matches is the write's
