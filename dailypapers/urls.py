@@ -76,6 +76,7 @@ urlpatterns = [
     path("", include("dailypapers.library.urls")),
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.digests.notice_urls")),
+    path("", include("dailypapers.accounts.urls")),
     path("api/v1/", v1.urls),
     path("api/", api.urls),
 ]

@@ -20,18 +20,25 @@ from .models import Comment, CommentRevision, DailyEntry
 
 
 class CommentRefused(Exception):
-    pass
+    """Why a comment was not taken, in words for the reader; ``code`` names the reason
+    (stable, for the API)."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _check_body(body: str) -> str:
     body = body.strip()
     if not body:
-        raise CommentRefused("A comment cannot be empty.")
+        raise CommentRefused("A comment cannot be empty.", "comment_empty")
     if "\x00" in body:
-        raise CommentRefused("A comment cannot hold a NUL character.")
+        raise CommentRefused("A comment cannot hold a NUL character.", "comment_nul")
     limit = settings.COMMENT_MAX_LENGTH
     if len(body) > limit:
-        raise CommentRefused(f"A comment can be at most {limit:,} characters long.")
+        raise CommentRefused(
+            f"A comment can be at most {limit:,} characters long.", "comment_too_long"
+        )
     return body
 
 
@@ -44,10 +51,10 @@ def _count(paper_id: int, delta: int) -> None:
 
 def post_comment(user: User, paper: Paper, body: str, parent: Comment | None = None) -> Comment:
     if is_suspended(user):
-        raise CommentRefused("Your account is suspended, so you cannot comment.")
+        raise CommentRefused("Your account is suspended, so you cannot comment.", "suspended")
     body = _check_body(body)
     if parent is not None and (parent.paper_id != paper.pk or not parent.shown):
-        raise CommentRefused("That comment cannot be replied to.")
+        raise CommentRefused("That comment cannot be replied to.", "cannot_reply")
     with transaction.atomic():
         comment = Comment.objects.create(
             paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
@@ -65,12 +72,12 @@ def edit_comment(user: User, comment: Comment, body: str) -> Comment:
     """Replace the comment's text; the text it had is kept as its latest revision. Saving the
     same text again changes nothing."""
     if not can_edit(user, comment) or is_suspended(user):
-        raise CommentRefused("You can only edit your own comments.")
+        raise CommentRefused("You can only edit your own comments.", "not_your_comment")
     body = _check_body(body)
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if not can_edit(user, locked):
-            raise CommentRefused("You can only edit your own comments.")
+            raise CommentRefused("You can only edit your own comments.", "not_your_comment")
         if body != locked.body:
             now = timezone.now()
             CommentRevision.objects.create(
@@ -95,7 +102,7 @@ def edit_comment(user: User, comment: Comment, body: str) -> Comment:
 def delete_comment(user: User, comment: Comment) -> None:
     """The author takes the comment down; its text is kept, and replies stay in place."""
     if not can_edit(user, comment):
-        raise CommentRefused("You can only delete your own comments.")
+        raise CommentRefused("You can only delete your own comments.", "not_your_comment")
     with transaction.atomic():
         # as it stands now: a moderator may have hidden it (and counted it out) meanwhile
         locked = Comment.objects.select_for_update().get(pk=comment.pk)

@@ -22,7 +22,12 @@ from .models import DailyEntry, hot_score
 
 
 class SubmissionRefused(Exception):
-    """The submission breaks a rule; the message tells the user which and why."""
+    """The submission breaks a rule; the message tells the user which and why, ``code``
+    names the rule (stable, for the API)."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def today() -> date:
@@ -46,23 +51,29 @@ def _paper(text: str) -> Paper:
         paper = get_or_fetch_paper(text)
     except InvalidArxivId as exc:
         message = str(exc)
-        raise SubmissionRefused(message[:1].upper() + message[1:] + ".") from None
+        raise SubmissionRefused(
+            message[:1].upper() + message[1:] + ".", "invalid_arxiv_id"
+        ) from None
     except SourceError:
         raise SubmissionRefused(
-            "arXiv could not be reached to look this paper up; please try again in a few minutes."
+            "arXiv could not be reached to look this paper up; please try again in a few minutes.",
+            "arxiv_unreachable",
         ) from None
     if paper is None:
-        raise SubmissionRefused("arXiv has no paper with this id.")
+        raise SubmissionRefused("arXiv has no paper with this id.", "paper_not_found")
     return paper
 
 
 def check_member_rules(user: User, paper: Paper) -> None:
     """Raise SubmissionRefused unless a member may feature this paper today."""
     if is_suspended(user):
-        raise SubmissionRefused("Your account is suspended, so you cannot submit papers.")
+        raise SubmissionRefused(
+            "Your account is suspended, so you cannot submit papers.", "suspended"
+        )
     if not has_confirmed_email(user):
         raise SubmissionRefused(
-            "Please confirm your email address first: follow the link in the email we sent you."
+            "Please confirm your email address first: follow the link in the email we sent you.",
+            "email_unconfirmed",
         )
     window = settings.SUBMIT_WINDOW_DAYS
     if window > 0 and paper.submitted is not None:
@@ -71,13 +82,15 @@ def check_member_rules(user: User, paper: Paper) -> None:
             raise SubmissionRefused(
                 f"Only papers whose first version appeared in the last {window} days can be "
                 f"submitted; {paper.arxiv_id} first appeared on "
-                f"{paper.submitted:%d %B %Y}, {age.days} days ago."
+                f"{paper.submitted:%d %B %Y}, {age.days} days ago.",
+                "too_old",
             )
     cap = settings.SUBMIT_DAILY_CAP
     if cap > 0 and submissions_today(user) >= cap:
         raise SubmissionRefused(
             f"You have already submitted {cap} paper{'s' if cap != 1 else ''} today, the most "
-            "one member may submit in a day. Please come back tomorrow."
+            "one member may submit in a day. Please come back tomorrow.",
+            "daily_cap_reached",
         )
 
 
@@ -98,7 +111,8 @@ def feature(
     if existing is not None:
         raise SubmissionRefused(
             f"{paper.arxiv_id} was already featured on {existing.day:%A %d %B %Y}"
-            + (" (and later unfeatured by a moderator)." if existing.hidden else ".")
+            + (" (and later unfeatured by a moderator)." if existing.hidden else "."),
+            "already_featured",
         )
     if check_rules:
         assert by is not None
@@ -118,7 +132,9 @@ def feature(
                 hot=hot_score(0, at),
             )
     except IntegrityError:
-        raise SubmissionRefused(f"{paper.arxiv_id} was just featured by someone else.") from None
+        raise SubmissionRefused(
+            f"{paper.arxiv_id} was just featured by someone else.", "already_featured"
+        ) from None
 
 
 def record_featurings(featurings: Sequence[Featuring]) -> int:

@@ -17,22 +17,26 @@ from .models import DailyEntry, Vote, trending_score, with_vote
 
 
 class VoteRefused(Exception):
-    """Why a vote was not taken, in words for the reader; ``status`` is the page's."""
+    """Why a vote was not taken, in words for the reader; ``status`` is the page's,
+    ``code`` names the reason (stable, for the API)."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(self, message: str, status: int = 409, code: str = "refused") -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
 def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> bool:
     """Add the user's vote (or take it back); ``up`` forces a direction. Returns whether the
     user's vote stands afterwards; ``entry`` is refreshed with the new count and score."""
     if is_suspended(user):  # as for comments and submissions: the verb refuses
-        raise VoteRefused("Your account is suspended, so you cannot vote.", status=403)
+        raise VoteRefused(
+            "Your account is suspended, so you cannot vote.", status=403, code="suspended"
+        )
     with transaction.atomic():
         locked = DailyEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.hidden:
-            raise VoteRefused("This paper is no longer featured.")
+            raise VoteRefused("This paper is no longer featured.", code="not_featured")
         before = locked.upvotes
         existing = Vote.objects.filter(user_id=user.pk, paper_id=locked.paper_id)
         has_vote = existing.exists()

@@ -27,7 +27,12 @@ READING_LIST_SLUG = "reading-list"
 
 
 class LibraryRefused(Exception):
-    """Why a change was not made, in words for the reader."""
+    """Why a change was not made, in words for the reader; ``code`` names the reason
+    (stable, for the API)."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def clean_text(value: str, limit: int, what: str, *, required: bool = False) -> str:
@@ -36,9 +41,11 @@ def clean_text(value: str, limit: int, what: str, *, required: bool = False) -> 
     text = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
     text = text.replace("\r", "")
     if required and not text:
-        raise LibraryRefused(f"The {what} cannot be empty.")
+        raise LibraryRefused(f"The {what} cannot be empty.", f"{what}_empty")
     if len(text) > limit:
-        raise LibraryRefused(f"The {what} is too long: at most {limit:,} characters.")
+        raise LibraryRefused(
+            f"The {what} is too long: at most {limit:,} characters.", f"{what}_too_long"
+        )
     return text
 
 
@@ -86,7 +93,7 @@ def create_collection(
     name = clean_text(name, NAME_MAX, "name", required=True)
     description = clean_text(description, DESCRIPTION_MAX, "description")
     if name.casefold() == READING_LIST_NAME.casefold():
-        raise LibraryRefused(f"“{READING_LIST_NAME}” is taken: choose another name.")
+        raise LibraryRefused(f"“{READING_LIST_NAME}” is taken: choose another name.", "name_taken")
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -99,7 +106,7 @@ def create_collection(
                 )
         except IntegrityError:  # the slug was taken in between; choose again
             continue
-    raise LibraryRefused("Could not create the collection: please try again.")
+    raise LibraryRefused("Could not create the collection: please try again.", "try_again")
 
 
 def owned(user: User | AnonymousUser, pk: int) -> Collection:
@@ -118,7 +125,7 @@ def update_collection(
     if collection.is_reading_list:
         name = READING_LIST_NAME  # the reading list keeps its name
     elif name.casefold() == READING_LIST_NAME.casefold():
-        raise LibraryRefused(f"“{READING_LIST_NAME}” is taken: choose another name.")
+        raise LibraryRefused(f"“{READING_LIST_NAME}” is taken: choose another name.", "name_taken")
     if name != collection.name:
         collection.slug = _free_slug(collection.owner, name, keep=collection)
     collection.name, collection.description, collection.is_public = name, description, public
@@ -128,7 +135,9 @@ def update_collection(
 
 def delete_collection(collection: Collection) -> None:
     if collection.is_reading_list:
-        raise LibraryRefused("The reading list cannot be deleted; remove its papers instead.")
+        raise LibraryRefused(
+            "The reading list cannot be deleted; remove its papers instead.", "reading_list_kept"
+        )
     collection.delete()
 
 

@@ -8,5 +8,8 @@ token (``Authorization: Bearer dp_…``) made on the settings page; reads need n
 from __future__ import annotations
 
 from .base import v1
+from .write import router as write_router
+
+v1.add_router("/", write_router)  # before the reads: its paths must not be shadowed
 
 __all__ = ["v1"]
