@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from dailypapers.api import api
 from dailypapers.api.v1 import v1
+from dailypapers.api.v1.docs import docs as api_docs
 from dailypapers.community import browse, feeds, following, moderation_views, profiles, views
 from dailypapers.core import views as core
 from dailypapers.library.imports import views as imports
@@ -53,6 +54,7 @@ urlpatterns = [
     path("", include("dailypapers.library.urls")),
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.digests.notice_urls")),
+    path("api/docs", api_docs, name="api_docs"),
     path("api/v1/", v1.urls),
     path("api/", api.urls),
 ]
