@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the data fixture, imported, is each test's argument)
 """/api/v1 reads: every endpoint with data, cursor paging across inserts, conditional
 requests, CORS, the rate limit, bad input."""
 
@@ -356,11 +357,15 @@ def test_over_the_rate_is_a_429_on_every_operation(client, v1_data, settings):
     answers = [client.get(url) for url in urls]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     refused = answers[-1]
-    assert refused.json() == {
-        "code": "rate_limited",
-        "message": "Too many requests: at most 3 per minute.",
-        "detail": None,
-    } or refused.json()["code"] == "rate_limited"
+    assert (
+        refused.json()
+        == {
+            "code": "rate_limited",
+            "message": "Too many requests: at most 3 per minute.",
+            "detail": None,
+        }
+        or refused.json()["code"] == "rate_limited"
+    )
     assert 1 <= int(refused["Retry-After"]) <= 60
     token = client.get(f"{V1}/papers", headers={"Authorization": f"Bearer {v1_data.token}"})
     assert token.status_code == 429

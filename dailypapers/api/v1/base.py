@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
@@ -159,3 +159,9 @@ class WriteTokenAuth(TokenAuth):
 
 token_auth = TokenAuth()
 write_auth = WriteTokenAuth()
+
+
+def unrouted(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under ``/api/``: a JSON 404, in the same shape as every error."""
+    body = {"code": "not_found", "message": "No such API address: see /api/docs."}
+    return JsonResponse(body, status=404)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from dailypapers.community import calendar
 from dailypapers.community.models import DailyEntry, DailyEntryQuerySet
 
 from .base import READ_ERRORS, ApiError
-from .paging import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, Key, conditional, keyset, link_next
+from .paging import (
+    DAY_PATTERN,
+    DEFAULT_LIMIT,
+    MAX_CURSOR_CHARS,
+    MAX_LIMIT,
+    Key,
+    as_day,
+    conditional,
+    keyset,
+    link_next,
+)
 from .schemas import EntryPage, entry_out
 
 router = Router(tags=["lists"])
@@ -48,16 +58,21 @@ def _page(
 
 @router.get("/daily/{day}", response=ANSWERS, summary="The papers featured on a day")
 def daily(
-    request: HttpRequest, response: HttpResponse, day: date, params: Query[PageParams]
+    request: HttpRequest,
+    response: HttpResponse,
+    params: Query[PageParams],
+    day: str = Path(..., pattern=DAY_PATTERN, format="date"),
 ) -> Any:
     """The papers featured on ``day`` (``2026-11-28``), most upvoted first, as on
     ``/papers/date/<day>``."""
-    entries = DailyEntry.objects.for_list().on_day(day)
+    when = as_day(day)
+    assert when is not None
+    entries = DailyEntry.objects.for_list().on_day(when)
     return _page(
         request,
         response,
         entries=entries,
-        kind=f"day:{day.isoformat()}",
+        kind=f"day:{when.isoformat()}",
         keys=BY_VOTES,
         params=params,
     )

@@ -36,6 +36,20 @@ MAX_CURSOR_CHARS = 1000
 SEEN_SECONDS = 30 * 86400
 
 
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def as_day(text: str | None, what: str = "day") -> date | None:
+    """A ``YYYY-MM-DD`` text (its shape checked by the schema) as a date; a day the calendar
+    lacks (``2025-02-30``) is a 400 ``bad_request``."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, "bad_request", f"The {what} {text[:20]!r} does not exist.") from None
+
+
 def _salt(kind: str) -> str:
     return f"dailypapers.api.v1.cursor.{kind}"
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import replace
-from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from pydantic import StringConstraints
 
 from dailypapers.search.forms import CATEGORY
 from dailypapers.search.holder import SearchUnavailable
@@ -25,9 +24,11 @@ from papersearch import Snippet
 
 from .base import READ_ERRORS, ApiError, ErrorOut, error
 from .paging import (
+    DAY_PATTERN,
     DEFAULT_LIMIT,
     MAX_CURSOR_CHARS,
     MAX_LIMIT,
+    as_day,
     conditional,
     link_next,
     make_cursor,
@@ -49,14 +50,24 @@ class SearchParams(Schema):
         max_length=MAX_QUERY_CHARS,
         description="Words, in the search page's language (quotes, -word, cat:cs.LG, ...).",
     )
-    cat: str = Field(
-        "",
-        max_length=400,
-        description="Categories, separated by spaces or commas (cs.LG, or a group: cs); "
-        f"at most {MAX_CATEGORIES}.",
+    cat: list[Annotated[str, StringConstraints(max_length=32, pattern=CATEGORY.pattern)]] = Field(
+        [],
+        max_length=MAX_CATEGORIES,
+        description="Categories (cs.LG, or a whole group: cs), the parameter once for "
+        f"each, at most {MAX_CATEGORIES}.",
     )
-    date_from: date | None = Field(None, description="Submitted on or after this day.")
-    date_to: date | None = Field(None, description="Submitted on or before this day.")
+    date_from: str | None = Field(
+        None,
+        pattern=DAY_PATTERN,
+        json_schema_extra={"format": "date"},
+        description="Submitted on or after this day (YYYY-MM-DD).",
+    )
+    date_to: str | None = Field(
+        None,
+        pattern=DAY_PATTERN,
+        json_schema_extra={"format": "date"},
+        description="Submitted on or before this day (YYYY-MM-DD).",
+    )
     code: bool = Field(False, description="Only papers with a code repository.")
     sort: Sort = Field(Sort.RELEVANCE, description="relevance, date (newest first) or votes.")
     cursor: str | None = Field(
@@ -95,16 +106,6 @@ def _parts(snippet: Snippet | None) -> list[TextPart] | None:
     return [TextPart(text=text, match=marked) for text, marked in snippet.parts()]
 
 
-def _categories(text: str) -> tuple[str, ...]:
-    words = tuple(w for w in re.split(r"[\s,]+", text) if w)
-    bad = [w for w in words if len(w) > 32 or not CATEGORY.match(w)]
-    if bad:
-        raise ApiError(422, "invalid", f"{bad[0][:40]!r} is not an arXiv category.")
-    if len(words) > MAX_CATEGORIES:
-        raise ApiError(422, "invalid", f"At most {MAX_CATEGORIES} categories.")
-    return words
-
-
 @router.get(
     "/search",
     response={200: SearchPage, **READ_ERRORS, 503: ErrorOut},
@@ -116,9 +117,9 @@ def search(request: HttpRequest, response: HttpResponse, params: Query[SearchPar
     most upvoted first). Paging keeps its place when papers are added between pages."""
     wanted = SearchRequest(
         query=params.q,
-        categories=_categories(params.cat),
-        date_from=params.date_from,
-        date_to=params.date_to,
+        categories=tuple(params.cat),
+        date_from=as_day(params.date_from),
+        date_to=as_day(params.date_to),
         has_code=True if params.code else None,
         sort=params.sort,
     )
