@@ -76,8 +76,8 @@ def test_day_week_month_and_trending_page_through_the_same_papers(client, v1_dat
 )
 def test_a_bad_day_week_or_month_is_a_json_4xx(client, v1_data, url):
     answer = client.get(V1 + url)
-    assert answer.status_code in {404, 422}
-    assert answer.json()["code"] in {"not_found", "invalid"}
+    assert answer.status_code in {400, 404, 422}
+    assert answer.json()["code"] in {"bad_request", "not_found", "invalid"}
 
 
 # --- papers -------------------------------------------------------------------------------

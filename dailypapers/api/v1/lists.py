@@ -61,7 +61,7 @@ def daily(
     request: HttpRequest,
     response: HttpResponse,
     params: Query[PageParams],
-    day: str = Path(..., pattern=DAY_PATTERN, format="date"),
+    day: str = Path(..., pattern=DAY_PATTERN, format="date"),  # type: ignore[type-arg]
 ) -> Any:
     """The papers featured on ``day`` (``2026-11-28``), most upvoted first, as on
     ``/papers/date/<day>``."""

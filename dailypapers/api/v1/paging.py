@@ -96,7 +96,8 @@ def conditional(request: HttpRequest, response: HttpResponse, body: Schema) -> A
     than the time this body was first served)."""
     digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:32]
     etag = f'"{digest}"'
-    first_seen = int(cache.get_or_set(f"api-v1:seen:{digest}", int(time.time()), SEEN_SECONDS))
+    now = int(time.time())
+    first_seen = int(cache.get_or_set(f"api-v1:seen:{digest}", now, SEEN_SECONDS) or now)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(first_seen)
     response["Cache-Control"] = "no-cache"

@@ -195,7 +195,7 @@ def collections(
     user = member(username)
     found = _public(user).annotate(paper_count=Count("items"))
     page, cursor = keyset(found, f"collections:{user.pk}", BY_NAME, params.cursor, params.limit)
-    items = [collection_out(c, user, c.paper_count) for c in page]  # type: ignore[attr-defined]
+    items = [collection_out(c, user, c.paper_count) for c in page]
     link_next(request, response, cursor)
     return conditional(request, response, CollectionPage(items=items, next=cursor))
 
