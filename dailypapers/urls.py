@@ -1,8 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from dailypapers.api import api, reader_data
 from dailypapers.api.v1 import v1
+from dailypapers.api.v1.base import unrouted as api_unrouted
+from dailypapers.api.v1.docs import docs as api_docs
 from dailypapers.community import browse, feeds, following, moderation_views, profiles, views
 from dailypapers.core import views as core
 from dailypapers.library.imports import views as imports
@@ -77,6 +79,8 @@ urlpatterns = [
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.digests.notice_urls")),
     path("", include("dailypapers.accounts.urls")),
+    path("api/docs", api_docs, name="api_docs"),
     path("api/v1/", v1.urls),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>(?s:.*))$", api_unrouted),
 ]

@@ -1,6 +1,7 @@
 """The JSON API (django-ninja): Hugging Face-compatible endpoints and our own.
 
-Its OpenAPI schema and interactive docs are at ``/api/docs``.
+Its OpenAPI schema is at ``/api/openapi.json``; the interactive docs at ``/api/docs`` show
+``/api/v1``'s (``dailypapers.api.v1.docs``).
 """
 
 from ninja import NinjaAPI
@@ -11,6 +12,6 @@ api = NinjaAPI(
     title="Daily Papers API",
     description="Hugging Face-compatible paper endpoints over an arXiv catalogue.",
     urls_namespace="api",
-    docs_url="/docs",
+    docs_url=None,
 )
 api.add_router("/papers", search_router)

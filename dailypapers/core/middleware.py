@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 
 NUL = "\x00"
@@ -26,6 +26,11 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._carries_nul(request):
+            if request.path.startswith("/api/"):  # the APIs answer every error as JSON
+                return JsonResponse(
+                    {"code": "bad_request", "message": "The request holds a NUL character."},
+                    status=400,
+                )
             return HttpResponseBadRequest(
                 "Bad request: it contains a NUL character (%00), which no field accepts.\n",
                 content_type="text/plain; charset=utf-8",

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
+from ninja.throttling import BaseThrottle
 
 from dailypapers.accounts.models import ApiToken
 from dailypapers.accounts.tokens import authenticate
+from dailypapers.community.ratelimit import Rate, allow, requester
+
+
+class ApiThrottle(BaseThrottle):
+    """``DAILYPAPERS_RATE_API`` requests per member (a token's owner) or per address, over
+    every ``/api/v1`` operation together: over it, 429 ``rate_limited`` with Retry-After
+    (the seconds left in the current window). Given to the NinjaAPI, so every route has it."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        return allow("api-v1", requester(request), settings.RATE_API)
+
+    def wait(self) -> float | None:
+        seconds = Rate.parse(settings.RATE_API).seconds
+        return max(1.0, seconds - time.time() % seconds)
+
 
 v1 = NinjaAPI(
     title="Daily Papers API",
@@ -23,6 +42,7 @@ v1 = NinjaAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url=None,
+    throttle=ApiThrottle(),
 )
 
 
@@ -57,6 +77,15 @@ STATUS_CODES = {
 }
 
 
+ERRORS: dict[int, Any] = {400: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+"""What any operation may answer besides its own: a bad request (a NUL character, a bad
+cursor), a parameter that does not validate, too many requests. Spread it into each
+operation's ``response={...}`` so the schema lists them."""
+
+READ_ERRORS: dict[int, Any] = {**ERRORS, 304: None, 404: ErrorOut}
+"""What a read answers besides 200: the above, 304 to a conditional request, 404."""
+
+
 def error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
     return v1.create_response(request, body, status=status)
@@ -81,6 +110,14 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
         "This needs a personal API token (Authorization: Bearer dp_…) from the settings page.",
     )
     response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@v1.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    rate = Rate.parse(settings.RATE_API)
+    response = error(request, 429, "rate_limited", f"Too many requests: at most {rate.describe()}.")
+    response["Retry-After"] = str(math.ceil(exc.wait or rate.seconds))
     return response
 
 
@@ -122,3 +159,9 @@ class WriteTokenAuth(TokenAuth):
 
 token_auth = TokenAuth()
 write_auth = WriteTokenAuth()
+
+
+def unrouted(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under ``/api/``: a JSON 404, in the same shape as every error."""
+    body = {"code": "not_found", "message": "No such API address: see /api/docs."}
+    return JsonResponse(body, status=404)
