@@ -10,6 +10,7 @@ VERBS: dict[str, str] = {
     "serve": "dailypapers.core",
     "worker": "dailypapers.core",
     "status": "dailypapers.core",
+    "mcp": "dailypapers.core",
     "ingest": "dailypapers.sources",
     "scheduler": "dailypapers.sources",
     "feature": "dailypapers.community",
