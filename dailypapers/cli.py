@@ -11,6 +11,7 @@ VERBS: dict[str, str] = {
     "worker": "dailypapers.core",
     "status": "dailypapers.core",
     "mcp": "dailypapers.core",
+    "users": "dailypapers.core",
     "ingest": "dailypapers.sources",
     "scheduler": "dailypapers.sources",
     "feature": "dailypapers.community",
