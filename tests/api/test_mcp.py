@@ -10,7 +10,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,16 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import REPO, free_port, run_cli, snapshot_line
+from tests.conftest import (
+    REPO,
+    _drop_postgres,
+    _scratch_postgres,
+    free_port,
+    run_cli,
+    snapshot_line,
+)
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 TOOLS = {"search", "paper", "daily", "similar"}
 TOPICS = [
@@ -33,15 +41,33 @@ TOPICS = [
 ]
 
 
-@pytest.fixture
-def mcp_env(cli_env: dict[str, str], write_snapshot: Callable[..., Path]) -> dict[str, str]:
-    """A data folder with four papers (one old-style), indexed, two featured on a day."""
+@pytest.fixture(scope="module")
+def mcp_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A data folder (a scratch database of the test run's kind) with five papers, one of
+    them old-style, indexed, three featured on two days: made once for the module through
+    the operator's verbs."""
+    from django.conf import settings
+
+    folder = tmp_path_factory.mktemp("mcp")
     env = {
-        **cli_env,
-        "PYTHONPATH": str(REPO),
-        "DAILYPAPERS_SEARCH_EMBEDDER": "tests.papersearch.conftest.WordEmbedder",
-        "DAILYPAPERS_SEARCH_WARM_UP": "false",
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
     }
+    env.update(
+        DAILYPAPERS_DATA_DIR=str(folder / "data"),
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=str(REPO),
+        DAILYPAPERS_SEARCH_EMBEDDER="tests.papersearch.conftest.WordEmbedder",
+        DAILYPAPERS_SEARCH_WARM_UP="false",
+    )
+    scratch = None
+    if settings.PRODUCTION:
+        scratch = f"dailypapers_mcp_{uuid.uuid4().hex[:8]}"
+        env["DATABASE_URL"] = _scratch_postgres(scratch)
+        env.setdefault("SECRET_KEY", "test-secret-key")
+        if settings.REDIS_URL:
+            env["REDIS_URL"] = settings.REDIS_URL
     lines = [
         snapshot_line(
             f"2501.{i:05d}",
@@ -55,8 +81,11 @@ def mcp_env(cli_env: dict[str, str], write_snapshot: Callable[..., Path]) -> dic
     lines.append(
         snapshot_line("hep-th/9901001", title="Strings with an old-style id", categories="hep-th")
     )
+    snapshot = folder / "snapshot.jsonl"
+    snapshot.write_text("".join(json.dumps(line) + "\n" for line in lines))
     for args in (
-        ("ingest", "snapshot", str(write_snapshot(lines))),
+        ("migrate", "-v0"),
+        ("ingest", "snapshot", str(snapshot)),
         ("index",),
         ("feature", "2501.00001", "--date", "2025-01-06"),
         ("feature", "hep-th/9901001", "--date", "2025-01-06"),
@@ -64,7 +93,9 @@ def mcp_env(cli_env: dict[str, str], write_snapshot: Callable[..., Path]) -> dic
     ):
         result = run_cli(env, *args)
         assert result.returncode == 0, (args, result.stderr)
-    return env
+    yield env
+    if scratch:
+        _drop_postgres(scratch)
 
 
 async def exercise(session: ClientSession) -> None:
@@ -262,9 +293,9 @@ def test_http_transport_answers_every_tool(mcp_env, tmp_path):
     assert "Traceback" not in log.read_text()
 
 
-def test_bad_http_address_is_one_line(cli_env):
-    for address in ("localhost:99999", "x:y", "8000:", ""):
-        result = run_cli(cli_env, "mcp", "--no-migrate", "--http", address)
+def test_bad_http_address_is_one_line(mcp_env):
+    for address in ("localhost:99999", "x:y"):
+        result = run_cli(mcp_env, "mcp", "--no-migrate", "--http", address)
         assert result.returncode != 0
         assert "--http takes [HOST:]PORT" in result.stderr
         assert "Traceback" not in result.stderr

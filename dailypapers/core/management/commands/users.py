@@ -14,7 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 
 from dailypapers.accounts.models import Profile, is_moderator
@@ -125,6 +125,15 @@ class Command(BaseCommand):
         suspend.add_argument("--lift", action="store_true", help="lift the suspension")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._handle(options)
+        except DatabaseError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(
+                f"the database is not ready ({first}): run `dailypapers migrate` first"
+            ) from None
+
+    def _handle(self, options: dict[str, Any]) -> None:
         action = options["action"]
         if action == "list":
             rows = user_rows()
