@@ -10,6 +10,8 @@ VERBS: dict[str, str] = {
     "serve": "dailypapers.core",
     "worker": "dailypapers.core",
     "status": "dailypapers.core",
+    "mcp": "dailypapers.core",
+    "users": "dailypapers.core",
     "ingest": "dailypapers.sources",
     "scheduler": "dailypapers.sources",
     "feature": "dailypapers.community",

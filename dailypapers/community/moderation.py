@@ -29,24 +29,27 @@ class NotAModerator(PermissionError):
 
 class Step(Protocol[T_contra]):
     """A moderation step and its undoing: ``on`` True takes it (hide, unfeature, suspend),
-    False undoes it."""
+    False undoes it. ``moderator`` None is the site's operator, at the command line
+    (`dailypapers users suspend`): no permission to check, and none named in the trail."""
 
-    def __call__(self, moderator: User, target: T_contra, on: bool, reason: str = "") -> None: ...
+    def __call__(
+        self, moderator: User | None, target: T_contra, on: bool, reason: str = ""
+    ) -> None: ...
 
 
 def _step(
     taken: Kind, undone: Kind
-) -> Callable[[Callable[[User, T, bool, str], ModerationAction | None]], Step[T]]:
+) -> Callable[[Callable[[User | None, T, bool, str], ModerationAction | None]], Step[T]]:
     """Make a flip into a moderation step: only a moderator may take it, in one transaction,
     and when the flip changed something (it returns the audit entry's targets, unsaved) the
     entry is written with its kind, moderator and reason. A flip that finds the target already
     so returns None, and nothing is recorded."""
 
-    def make(flip: Callable[[User, T, bool, str], ModerationAction | None]) -> Step[T]:
+    def make(flip: Callable[[User | None, T, bool, str], ModerationAction | None]) -> Step[T]:
         @functools.wraps(flip)
         @transaction.atomic
-        def step(moderator: User, target: T, on: bool, reason: str = "") -> None:
-            if not is_moderator(moderator):
+        def step(moderator: User | None, target: T, on: bool, reason: str = "") -> None:
+            if moderator is not None and not is_moderator(moderator):
                 raise NotAModerator("Only moderators can do this.")
             pagecache.bump()
             action = flip(moderator, target, on, reason)
@@ -63,7 +66,7 @@ def _step(
 
 @_step(Kind.HIDE_COMMENT, Kind.SHOW_COMMENT)
 def set_comment_hidden(
-    moderator: User, comment: Comment, hidden: bool, reason: str
+    moderator: User | None, comment: Comment, hidden: bool, reason: str
 ) -> ModerationAction | None:
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.hidden == hidden:
@@ -79,7 +82,7 @@ def set_comment_hidden(
 
 @_step(Kind.UNFEATURE, Kind.REFEATURE)
 def set_entry_hidden(
-    moderator: User, entry: DailyEntry, hidden: bool, reason: str
+    moderator: User | None, entry: DailyEntry, hidden: bool, reason: str
 ) -> ModerationAction | None:
     updated = DailyEntry.objects.filter(pk=entry.pk, hidden=not hidden).update(hidden=hidden)
     if not updated:
@@ -90,9 +93,9 @@ def set_entry_hidden(
 
 @_step(Kind.SUSPEND, Kind.UNSUSPEND)
 def set_suspended(
-    moderator: User, user: User, suspended: bool, reason: str
+    moderator: User | None, user: User, suspended: bool, reason: str
 ) -> ModerationAction | None:
-    if user.pk == moderator.pk:
+    if moderator is not None and user.pk == moderator.pk:
         raise NotAModerator("Moderators cannot suspend themselves.")
     profile, _ = Profile.objects.select_for_update().get_or_create(user_id=user.pk)
     if profile.suspended == suspended:

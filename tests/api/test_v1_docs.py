@@ -24,7 +24,7 @@ def served_paths(client) -> list[str]:
 
 def test_every_api_route_is_documented(client):
     text = DOC.read_text()
-    named = set(re.findall(r"`(/api/[^`\s]*)`", text))
+    named = set(re.findall(r"`(?:(?:GET|POST|PUT|PATCH|DELETE) )?(/api/[^`\s]*)`", text))
     paths = served_paths(client)
     assert "/api/v1/papers/{arxiv_id}" in paths and "/api/papers/search" in paths
     missing = [path for path in paths if path not in named]
