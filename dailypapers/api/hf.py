@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from dailypapers.community.models import DailyEntry
 from dailypapers.community.ratelimit import Rate, allow, requester
 
 RETRY_SECONDS = 120
+JSON = "application/json; charset=utf-8"
 
 
 class HfError(Exception):
@@ -125,8 +127,26 @@ def object_id(pk: int) -> str:
     return f"{pk:024x}"
 
 
-def utc(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(UTC) if moment is not None else None
+def utc(moment: datetime | None) -> str | None:
+    """A moment as Hugging Face writes it: UTC, milliseconds, ``Z``."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def compact(data: dict[str, Any]) -> dict[str, Any]:
+    """The dict without its None values (a field we do not know is left out)."""
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def json_answer(data: Any, *, link: str | None = None) -> HttpResponse:
+    """The body as JSON, written directly: what the endpoints' builders make already has the
+    documented shape (the schema tests hold them to it), and validating it again would cost
+    more than the query."""
+    response = HttpResponse(orjson.dumps(data), content_type=JSON)
+    if link is not None:
+        response["Link"] = link
+    return response
 
 
 def user_out(entry: DailyEntry) -> dict[str, Any] | None:
@@ -176,7 +196,7 @@ def paper_out(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
     if entry is not None:
         out["submittedOnDailyAt"] = utc(entry.submitted_at)
         out["submittedOnDailyBy"] = user_out(entry)
-    return out
+    return compact(out)
 
 
 def item_out(paper: Paper, entry: DailyEntry | None, num_comments: int) -> dict[str, Any]:
@@ -187,21 +207,20 @@ def item_out(paper: Paper, entry: DailyEntry | None, num_comments: int) -> dict[
         "paper": inner,
         "title": paper.title,
         "summary": paper.abstract,
+        "publishedAt": inner.get("submittedOnDailyAt"),
+        "submittedBy": inner.get("submittedOnDailyBy"),
         "numComments": num_comments,
         "upvotes": inner["upvotes"],
-        "projectPage": inner["projectPage"],
-        "githubRepo": inner["githubRepo"],
+        "projectPage": inner.get("projectPage"),
+        "githubRepo": inner.get("githubRepo"),
     }
-    if entry is not None:
-        out["publishedAt"] = inner["submittedOnDailyAt"]
-        out["submittedBy"] = inner["submittedOnDailyBy"]
-    return out
+    return compact(out)
 
 
-def link_next(request: HttpRequest, response: HttpResponse, **params: str) -> None:
-    """``Link: <this address with params>; rel="next"``."""
+def link_next(request: HttpRequest, **params: str) -> str:
+    """``<this address with params>; rel="next"``, for a Link header."""
     query = request.GET.copy()
     for key, value in params.items():
         query[key] = value
     url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
-    response["Link"] = f'<{url}>; rel="next"'
+    return f'<{url}>; rel="next"'

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import register_converter
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -27,6 +27,8 @@ from .hf import (
     PaperDetailOut,
     authors,
     check_rate,
+    compact,
+    json_answer,
     link_next,
     paper_out,
     shown_entry,
@@ -132,30 +134,33 @@ def page_of_papers(cursor: str | None, limit: int) -> list[Paper]:
     exclude_none=True,
     by_alias=True,
 )
-def all_papers(request: HttpRequest, response: HttpResponse, params: Query[ListParams]) -> Any:
+def all_papers(request: HttpRequest, params: Query[ListParams]) -> Any:
     """Every paper of the catalogue, newest arXiv date first; ``Link: rel="next"`` carries the
     cursor of the next page when there is one."""
     check_rate(request)
     page = page_of_papers(params.cursor, params.limit)
+    link = None
     if len(page) > params.limit:
         page = page[: params.limit]
-        link_next(request, response, cursor=encode_cursor(page[-1]), limit=str(params.limit))
+        link = link_next(request, cursor=encode_cursor(page[-1]), limit=str(params.limit))
     out = []
     for paper in page:
         entry = shown_entry(paper)
         out.append(
-            {
-                "id": paper.arxiv_id,
-                "title": paper.title,
-                "summary": paper.abstract,
-                "authors": authors(paper),
-                "publishedAt": utc(paper.submitted),
-                "upvotes": entry.upvotes if entry is not None else 0,
-                "projectPage": paper.project_page or None,
-                "githubRepo": paper.code_url or None,
-            }
+            compact(
+                {
+                    "id": paper.arxiv_id,
+                    "title": paper.title,
+                    "summary": paper.abstract,
+                    "authors": authors(paper),
+                    "publishedAt": utc(paper.submitted),
+                    "upvotes": entry.upvotes if entry is not None else 0,
+                    "projectPage": paper.project_page or None,
+                    "githubRepo": paper.code_url or None,
+                }
+            )
         )
-    return out
+    return json_answer(out, link=link)
 
 
 @router.get(
@@ -183,4 +188,4 @@ def paper_info(request: HttpRequest, paper_id: str) -> Any:
         raise HfError(404, "Paper not found")
     out = paper_out(paper, shown_entry(paper))
     out["numComments"] = paper.num_comments  # type: ignore[attr-defined]
-    return out
+    return json_answer(out)

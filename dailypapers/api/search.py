@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -15,7 +15,7 @@ from dailypapers.search.holder import SearchUnavailable
 from dailypapers.search.services import MAX_QUERY_CHARS, SearchRequest, search_papers
 from papersearch import Snippet
 
-from .hf import ERRORS, RETRY_SECONDS, HfError, ItemOut, check_rate, item_out
+from .hf import ERRORS, RETRY_SECONDS, HfError, ItemOut, check_rate, item_out, json_answer
 
 router = Router(tags=["papers"])
 
@@ -66,7 +66,7 @@ def text_parts(snippet: Snippet | None, text: str) -> list[dict[str, str]]:
     exclude_none=True,
     by_alias=True,
 )
-def search(request: HttpRequest, response: HttpResponse, params: Query[SearchParams]) -> Any:
+def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
     """Papers matching ``q``, best first (Hugging Face's ``/api/papers/search``): the items of
     ``/api/daily_papers``, featured or not, with the matched terms marked."""
     check_rate(request)
@@ -98,4 +98,4 @@ def search(request: HttpRequest, response: HttpResponse, params: Query[SearchPar
         item["highlightedTitle"] = text_parts(r.title, r.paper.title)
         item["highlightedSummary"] = text_parts(r.abstract, r.paper.abstract)
         out.append(item)
-    return out
+    return json_answer(out)
