@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
@@ -26,6 +27,7 @@ from . import calendar, lists
 from .comments import CommentRefused, can_edit, delete_comment, edit_comment, post_comment, thread
 from .fetch import get_or_fetch_paper
 from .forms import CommentForm
+from .markdown import paper_markdown
 from .models import Comment, DailyEntry
 from .pagecache import for_visitors
 from .ratelimit import Rate, allow, requester
@@ -141,9 +143,24 @@ def trending(request: HttpRequest) -> HttpResponse:
     return render(request, "community/trending.html", context)
 
 
+MARKDOWN = "text/markdown"
+
+
 @require_safe
-@for_visitors
 def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """The paper page; as Markdown at ``/papers/{id}.md`` or when asked for ``text/markdown``."""
+    if arxiv_id.endswith(".md"):
+        return _paper_markdown(request, arxiv_id[:-3])
+    if request.get_preferred_type(["text/html", MARKDOWN]) == MARKDOWN:
+        response = _paper_markdown(request, arxiv_id)
+    else:
+        response = _paper_page(request, arxiv_id)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+@for_visitors
+def _paper_page(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     try:
         parsed = parse_arxiv_id(arxiv_id)
     except InvalidArxivId:
@@ -168,6 +185,26 @@ def paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "moderator": moderator,
     }
     return render(request, "community/paper.html", context)
+
+
+def _text(body: str, status: int, content_type: str = "text/plain") -> HttpResponse:
+    return HttpResponse(body, status=status, content_type=f"{content_type}; charset=utf-8")
+
+
+def _paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """The paper as Markdown (any id form the page takes, a version suffix too; no redirect):
+    what the page shows, with the comments every reader sees."""
+    try:
+        found = get_or_fetch_paper(arxiv_id)
+    except InvalidArxivId:
+        return _text("Paper not found\n", 404)
+    except SourceError:
+        return _text("arXiv could not be reached to look this paper up; try again soon.\n", 503)
+    if found is None:
+        return _text("Paper not found\n", 404)
+    entry = DailyEntry.objects.filter(paper=found).select_related("submitted_by").first()
+    url = request.build_absolute_uri(reverse("paper", args=[found.arxiv_id]))
+    return _text(paper_markdown(found, entry, thread(found), url), 200, MARKDOWN)
 
 
 @login_required

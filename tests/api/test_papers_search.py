@@ -32,7 +32,9 @@ def test_limit_and_query_bounds(client, indexed):
     assert len(client.get(URL, {"q": "study", "limit": 120}).json()) == 12
     assert len(client.get(URL, {"q": "study"}).json()) == 12
     for bad in ({"limit": 121}, {"limit": 0}, {"limit": "x"}, {"q": "x" * 251}):
-        assert client.get(URL, {"q": "study", **bad}).status_code == 422
+        answer = client.get(URL, {"q": "study", **bad})
+        assert answer.status_code == 400
+        assert answer.json()["error"] == answer["X-Error-Message"]
     assert client.get(URL, {"q": "x" * 250}).status_code == 200
 
 

@@ -11,17 +11,29 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Requests that fit the schema and are still refused (400), as Hugging Face refuses them: a
+# date in the future, the 31st of a short month or week 53 of a year of 52; a cursor that
+# fits the pattern but was never given.
+REFUSED_THOUGH_VALID = {
+    "/api/daily_papers": ("is in the future", "does not exist"),
+    "/api/papers": ("Invalid cursor",),
+}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_every_answer_is_documented(live_server, indexed, search_settings, mode):
     search_settings.RATE_API = "100000/m"
+    search_settings.FETCH_MISSING_PAPERS = False
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations, "the schema lists no operation"
     for operation in operations:
+        if mode is GenerationMode.NEGATIVE and operation.path == "/api/papers/{paper_id}":
+            continue  # any text is an id to look up (unknown: 404): no value is invalid
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
@@ -32,7 +44,14 @@ def test_every_answer_is_documented(live_server, indexed, search_settings, mode)
             suppress_health_check=list(HealthCheck),
         )
         def check(case):
-            case.call_and_validate()
+            reasons = REFUSED_THOUGH_VALID.get(case.operation.path)
+            if mode is GenerationMode.POSITIVE and reasons:
+                response = case.call()
+                case.validate_response(response, excluded_checks=[positive_data_acceptance])
+                if response.status_code == 400:
+                    assert any(why in response.json()["error"] for why in reasons), response.text
+            else:
+                case.call_and_validate()
 
         check()
 
@@ -41,7 +60,7 @@ def test_statuses_are_documented(client):
     responses = client.get("/api/openapi.json").json()["paths"]["/api/papers/search"]["get"][
         "responses"
     ]
-    assert {"200", "422", "429", "503"} <= set(responses)
+    assert {"200", "400", "429", "503"} <= set(responses)
 
 
 def test_over_the_rate_is_a_429_with_retry_after(client, indexed, search_settings):
@@ -52,11 +71,12 @@ def test_over_the_rate_is_a_429_with_retry_after(client, indexed, search_setting
     answers = [client.get("/api/papers/search", {"q": "graph"}) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert answers[-1]["Retry-After"] == "60"
-    assert answers[-1].json() == {"detail": "Too many requests: at most 3 per minute."}
+    assert answers[-1].json() == {"error": "Too many requests: at most 3 per minute."}
     cache.clear()
 
 
-def test_a_bad_parameter_is_a_422(client, indexed):
+def test_a_bad_parameter_is_a_400_in_hugging_faces_shape(client, indexed):
     answer = client.get("/api/papers/search", {"q": "graph", "limit": "many"})
-    assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["query", "limit"]
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("limit: ")
+    assert answer["X-Error-Message"] == answer.json()["error"]

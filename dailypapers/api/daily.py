@@ -1,0 +1,119 @@
+"""``GET /api/daily_papers``: the featured papers, as Hugging Face lists them."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from dailypapers.community import calendar
+from dailypapers.community.models import DailyEntry
+from dailypapers.community.submissions import today
+
+from .hf import ERRORS, HfError, ItemOut, check_rate, item_out, json_answer, link_next
+
+router = Router(tags=["daily papers"])
+
+MAX_LIMIT = 100
+MAX_PAGE = 10_000
+USERNAME = r"^[\w.@+-]{1,150}$"
+FIELDS = (
+    *("day", "submitted_at", "submitted_by_name", "upvotes", "hot", "comment_count", "hidden"),
+    *("paper__arxiv_id", "paper__title", "paper__abstract", "paper__author_names"),
+    *("paper__submitted", "paper__repo_url", "paper__code_links", "paper__project_page"),
+    *("submitted_by__username", "submitted_by__first_name", "submitted_by__last_name"),
+)
+"""What an item shows, and nothing more (each field read costs at 100 items a page)."""
+
+
+class DailySort(StrEnum):
+    PUBLISHED_AT = "publishedAt"
+    TRENDING = "trending"
+
+
+class DailyParams(Schema):
+    date: str | None = Field(
+        None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="A day, YYYY-MM-DD (not in the future)."
+    )
+    week: str | None = Field(None, pattern=r"^\d{4}-W\d{2}$", description="An ISO week, YYYY-Www.")
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="A month, YYYY-MM.")
+    submitter: str | None = Field(
+        None, pattern=USERNAME, description="Only the papers this user featured (a username)."
+    )
+    sort: DailySort = Field(
+        DailySort.PUBLISHED_AT, description="publishedAt (the default) or trending."
+    )
+    p: int = Field(0, ge=0, le=MAX_PAGE, description="The page, from 0.")
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Papers per page, 1-100.")
+
+
+def _day(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise HfError(400, f"Invalid date {text!r}: that day does not exist (YYYY-MM-DD)") from None
+    if day > today():
+        raise HfError(400, f"Invalid date {text!r}: that day is in the future")
+    return day
+
+
+def _span(span: calendar.Span | None, what: str, text: str) -> calendar.Span:
+    if span is None:
+        raise HfError(400, f"Invalid {what} {text!r}: that {what} does not exist")
+    return span
+
+
+def entries(params: DailyParams) -> list[DailyEntry]:
+    """One page of featured entries (and one more, to know whether a next page exists), in
+    one query: by votes within a day, week or month, else newest featured first; trending:
+    the trending order, within the filters given."""
+    found = DailyEntry.objects.visible().select_related("paper", "submitted_by").only(*FIELDS)
+    spanned = False
+    if params.date is not None:
+        found = found.filter(day=_day(params.date))
+        spanned = True
+    if params.week is not None:
+        span = _span(calendar.week(params.week), "week", params.week)
+        found = found.filter(day__gte=span.first, day__lte=span.last)
+        spanned = True
+    if params.month is not None:
+        span = _span(calendar.month(params.month), "month", params.month)
+        found = found.filter(day__gte=span.first, day__lte=span.last)
+        spanned = True
+    if params.submitter is not None:
+        found = found.filter(
+            Q(submitted_by__username=params.submitter)
+            | Q(submitted_by__isnull=True, submitted_by_name=params.submitter)
+        )
+    if params.sort == DailySort.TRENDING:
+        found = found.order_by("-hot", "-id")
+    elif spanned:
+        found = found.order_by("-upvotes", "-submitted_at", "-id")
+    else:
+        found = found.order_by("-day", "-submitted_at", "-id")
+    start = params.p * params.limit
+    return list(found[start : start + params.limit + 1])
+
+
+@router.get(
+    "",
+    response={200: list[ItemOut], **ERRORS},
+    summary="Daily papers",
+    exclude_none=True,
+    by_alias=True,
+)
+def daily_papers(request: HttpRequest, params: Query[DailyParams]) -> Any:
+    """Featured papers (Hugging Face's ``/api/daily_papers``); a ``Link: rel="next"`` header
+    points to the next page when there is one."""
+    check_rate(request)
+    page = entries(params)
+    link = None
+    if len(page) > params.limit:
+        page = page[: params.limit]
+        link = link_next(request, p=str(params.p + 1), limit=str(params.limit))
+    return json_answer([item_out(e.paper, e, e.comment_count) for e in page], link=link)
