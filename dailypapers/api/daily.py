@@ -7,11 +7,11 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from dailypapers.community import calendar
+from dailypapers.community import calendar, pagecache
 from dailypapers.community.models import DailyEntry
 from dailypapers.community.submissions import today
 
@@ -111,9 +111,15 @@ def daily_papers(request: HttpRequest, params: Query[DailyParams]) -> Any:
     """Featured papers (Hugging Face's ``/api/daily_papers``); a ``Link: rel="next"`` header
     points to the next page when there is one."""
     check_rate(request)
-    page = entries(params)
-    link = None
-    if len(page) > params.limit:
-        page = page[: params.limit]
-        link = link_next(request, p=str(params.p + 1), limit=str(params.limit))
-    return json_answer([item_out(e.paper, e, e.comment_count) for e in page], link=link)
+
+    def build() -> HttpResponse:
+        page = entries(params)
+        link = None
+        if len(page) > params.limit:
+            page = page[: params.limit]
+            link = link_next(request, p=str(params.p + 1), limit=str(params.limit))
+        return json_answer([item_out(e.paper, e, e.comment_count) for e in page], link=link)
+
+    # the same for every caller: kept as the daily page is for visitors, renewed by any vote,
+    # comment or featuring (the community version)
+    return pagecache.shared_answer(request, build)

@@ -84,3 +84,33 @@ def for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         return response
 
     return wrapped
+
+
+KEPT_HEADERS = ("Link",)
+
+
+def shared_answer(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpResponse:
+    """An answer that is the same for everyone who asks (a JSON list: no session, no CSRF
+    token in it), kept like a visitor's page under its address and the community version;
+    ``build`` makes it when it is not kept. Only 200s are kept, with their ``Link``."""
+    if settings.PAGE_CACHE_SECONDS <= 0 or request.method not in {"GET", "HEAD"}:
+        return build()
+    version = _version()
+    key = "shared:" + _key(request)
+    cached: tuple[str, bytes, dict[str, str]] | None = cache.get(key, version=version)
+    if cached is not None:
+        content_type, body, headers = cached
+        response = HttpResponse(body, content_type=content_type)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    response = build()
+    if response.status_code == 200 and not response.streaming and not response.cookies:
+        kept = {name: response[name] for name in KEPT_HEADERS if name in response}
+        cache.set(
+            key,
+            (response["Content-Type"], response.content, kept),
+            timeout=settings.PAGE_CACHE_SECONDS,
+            version=version,
+        )
+    return response

@@ -35,3 +35,31 @@ def test_paper_and_listing_are_one_query_each(client, featured, django_assert_nu
     with django_assert_num_queries(1):
         answer = client.get("/api/papers", {"limit": 50})
     assert len(answer.json()) == 50 and "Link" in answer
+
+
+def test_daily_papers_is_kept_for_everyone_and_renewed_by_a_vote(
+    client, featured, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Every caller gets the same list, so it is kept (as the daily page is for visitors)
+    with its Link header, and a vote shows in the next answer."""
+    from dailypapers.community.votes import toggle_vote
+
+    settings.PAGE_CACHE_SECONDS = 60
+    params = {"date": "2025-10-02", "limit": 1}
+    first = client.get("/api/daily_papers", params)
+    assert first.status_code == 200 and 'rel="next"' in first["Link"]
+    with django_assert_num_queries(0):
+        again = client.get("/api/daily_papers", params)
+    assert again.content == first.content and again["Link"] == first["Link"]
+    assert again["Content-Type"] == first["Content-Type"]
+    top = first.json()[0]
+    entry = next(e for e in featured if e.paper.arxiv_id == top["paper"]["id"])
+    with django_assert_num_queries(0):  # a token-bearing caller gets the same answer
+        other = client.get("/api/daily_papers", params, HTTP_AUTHORIZATION="Bearer hf_x")
+    assert other.content == first.content
+    with django_capture_on_commit_callbacks(execute=True):  # the vote commits
+        toggle_vote(make_user("voter"), entry)
+    renewed = client.get("/api/daily_papers", params).json()[0]
+    assert renewed["paper"]["upvotes"] == top["paper"]["upvotes"] + 1
+    # a bad request is never kept in place of an answer
+    assert client.get("/api/daily_papers", {"date": "2025-13-40"}).status_code == 400
