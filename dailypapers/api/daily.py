@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
+from functools import wraps
 from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
 from pydantic import Field
 
 from dailypapers.community import calendar, pagecache
 from dailypapers.community.models import DailyEntry
 from dailypapers.community.submissions import today
 
-from .hf import ERRORS, HfError, ItemOut, check_rate, item_out, json_answer, link_next
+from .hf import (
+    ERRORS,
+    HfError,
+    ItemOut,
+    check_rate,
+    count_rate,
+    item_out,
+    json_answer,
+    link_next,
+)
 
 router = Router(tags=["daily papers"])
 
@@ -100,6 +112,21 @@ def entries(params: DailyParams) -> list[DailyEntry]:
     return list(found[start : start + params.limit + 1])
 
 
+def kept_for_everyone(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The list is the same for every caller, so it is kept as the daily page is for visitors
+    (``pagecache.shared_answer``: renewed by any vote, comment or featuring). Wraps the whole
+    operation, so that a kept answer costs what a kept page does: no parameter parsing, no
+    query. The rate is counted first, on every request."""
+
+    @wraps(run)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not count_rate(request):
+            return run(request, *args, **kwargs)  # answers the 429
+        return pagecache.shared_answer(request, lambda: run(request, *args, **kwargs))
+
+    return wrapped
+
+
 @router.get(
     "",
     response={200: list[ItemOut], **ERRORS},
@@ -107,19 +134,14 @@ def entries(params: DailyParams) -> list[DailyEntry]:
     exclude_none=True,
     by_alias=True,
 )
+@decorate_view(kept_for_everyone)
 def daily_papers(request: HttpRequest, params: Query[DailyParams]) -> Any:
     """Featured papers (Hugging Face's ``/api/daily_papers``); a ``Link: rel="next"`` header
     points to the next page when there is one."""
     check_rate(request)
-
-    def build() -> HttpResponse:
-        page = entries(params)
-        link = None
-        if len(page) > params.limit:
-            page = page[: params.limit]
-            link = link_next(request, p=str(params.p + 1), limit=str(params.limit))
-        return json_answer([item_out(e.paper, e, e.comment_count) for e in page], link=link)
-
-    # the same for every caller: kept as the daily page is for visitors, renewed by any vote,
-    # comment or featuring (the community version)
-    return pagecache.shared_answer(request, build)
+    page = entries(params)
+    link = None
+    if len(page) > params.limit:
+        page = page[: params.limit]
+        link = link_next(request, p=str(params.p + 1), limit=str(params.limit))
+    return json_answer([item_out(e.paper, e, e.comment_count) for e in page], link=link)

@@ -48,9 +48,19 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 429: ErrorOut, 503: ErrorOut}
 from one address (``DAILYPAPERS_RATE_API``), the search index being rebuilt."""
 
 
+def count_rate(request: HttpRequest) -> bool:
+    """Count this request against the API's rate, once (a later call for the same request
+    answers as the first did); False once the caller went over it."""
+    counted: bool | None = getattr(request, "_api_rate_ok", None)
+    if counted is None:
+        counted = allow("api", requester(request), settings.RATE_API)
+        request._api_rate_ok = counted  # type: ignore[attr-defined]
+    return counted
+
+
 def check_rate(request: HttpRequest) -> None:
     """Raise a 429 (with Retry-After) when the caller went over the API's rate."""
-    if allow("api", requester(request), settings.RATE_API):
+    if count_rate(request):
         return
     rate = Rate.parse(settings.RATE_API)
     raise HfError(

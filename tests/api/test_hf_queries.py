@@ -63,3 +63,12 @@ def test_daily_papers_is_kept_for_everyone_and_renewed_by_a_vote(
     assert renewed["paper"]["upvotes"] == top["paper"]["upvotes"] + 1
     # a bad request is never kept in place of an answer
     assert client.get("/api/daily_papers", {"date": "2025-13-40"}).status_code == 400
+
+
+def test_a_kept_list_still_counts_against_the_rate(client, featured, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.RATE_API = "3/m"
+    answers = [client.get("/api/daily_papers", {"date": "2025-10-02"}) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[-1]["Retry-After"] == "60"
+    assert answers[-1].json() == {"error": "Too many requests: at most 3 per minute."}
