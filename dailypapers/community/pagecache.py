@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -87,6 +88,47 @@ def for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 KEPT_HEADERS = ("Link",)
+LOCAL_BYTES = 32 * 2**20
+"""What each process keeps of the shared answers in its own memory, at most."""
+
+
+class _Local:
+    """The shared answers this process served lately, by key and community version: a kept
+    answer then costs no read of the shared cache beyond the version. Oldest out first, each
+    kept ``PAGE_CACHE_SECONDS`` from when this process took it (so a change to the catalogue
+    alone shows within twice that; any community change shows at once, as a new version)."""
+
+    def __init__(self) -> None:
+        self.answers: OrderedDict[tuple[str, int], tuple[float, tuple[str, bytes, dict[str, str]]]]
+        self.answers = OrderedDict()
+        self.size = 0
+
+    def get(self, key: str, version: int) -> tuple[str, bytes, dict[str, str]] | None:
+        found = self.answers.get((key, version))
+        if found is None:
+            return None
+        if found[0] < time.monotonic():
+            self._drop((key, version))
+            return None
+        self.answers.move_to_end((key, version))
+        return found[1]
+
+    def put(self, key: str, version: int, answer: tuple[str, bytes, dict[str, str]]) -> None:
+        if len(answer[1]) > LOCAL_BYTES // 8:
+            return
+        self._drop((key, version))
+        self.answers[(key, version)] = (time.monotonic() + settings.PAGE_CACHE_SECONDS, answer)
+        self.size += len(answer[1])
+        while self.size > LOCAL_BYTES:
+            self._drop(next(iter(self.answers)))
+
+    def _drop(self, slot: tuple[str, int]) -> None:
+        gone = self.answers.pop(slot, None)
+        if gone is not None:
+            self.size -= len(gone[1][1])
+
+
+_local = _Local()
 
 
 def shared_answer(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpResponse:
@@ -97,7 +139,11 @@ def shared_answer(request: HttpRequest, build: Callable[[], HttpResponse]) -> Ht
         return build()
     version = _version()
     key = "shared:" + _key(request)
-    cached: tuple[str, bytes, dict[str, str]] | None = cache.get(key, version=version)
+    cached = _local.get(key, version)
+    if cached is None:
+        cached = cache.get(key, version=version)
+        if cached is not None:
+            _local.put(key, version, cached)
     if cached is not None:
         content_type, body, headers = cached
         response = HttpResponse(body, content_type=content_type)
@@ -107,10 +153,7 @@ def shared_answer(request: HttpRequest, build: Callable[[], HttpResponse]) -> Ht
     response = build()
     if response.status_code == 200 and not response.streaming and not response.cookies:
         kept = {name: response[name] for name in KEPT_HEADERS if name in response}
-        cache.set(
-            key,
-            (response["Content-Type"], response.content, kept),
-            timeout=settings.PAGE_CACHE_SECONDS,
-            version=version,
-        )
+        answer = (response["Content-Type"], response.content, kept)
+        cache.set(key, answer, timeout=settings.PAGE_CACHE_SECONDS, version=version)
+        _local.put(key, version, answer)
     return response

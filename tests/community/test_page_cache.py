@@ -110,3 +110,21 @@ def test_a_long_address_is_cached_under_a_valid_key(client, django_assert_num_qu
         assert "Cached paper" in client.get(url).content.decode()
         with django_assert_num_queries(0):
             assert "Cached paper" in client.get(url).content.decode()
+
+
+def test_the_processes_own_copies_stay_within_their_bytes(settings):
+    from dailypapers.community import pagecache
+
+    settings.PAGE_CACHE_SECONDS = 60
+    local = pagecache._Local()
+    big = b"x" * (pagecache.LOCAL_BYTES // 10)
+    for i in range(30):
+        local.put(f"k{i}", 1, ("application/json", big, {}))
+    assert local.size <= pagecache.LOCAL_BYTES
+    assert local.get("k0", 1) is None and local.get("k29", 1) is not None
+    assert local.get("k29", 2) is None  # another community version: not this answer
+    local.put("huge", 1, ("application/json", b"x" * pagecache.LOCAL_BYTES, {}))
+    assert local.get("huge", 1) is None  # too big to keep here; the shared cache has it
+    settings.PAGE_CACHE_SECONDS = -1
+    local.put("stale", 1, ("application/json", b"{}", {}))
+    assert local.get("stale", 1) is None  # past its time
