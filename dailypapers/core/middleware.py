@@ -48,3 +48,25 @@ class RejectNulMiddleware:
         except MultiPartParserError:
             return False  # the view's own parsing answers it (400)
         return _has_nul(form.keys()) or _has_nul(v for vs in form.lists() for v in vs[1])
+
+
+class ApiHeadMiddleware:
+    """``HEAD`` on the JSON APIs answers as ``GET`` would, without the body (RFC 9110: every
+    resource that answers GET answers HEAD). The pages' views allow HEAD themselves; the
+    ninja routes declare GET only, so a HEAD is run as a GET here and its body dropped, its
+    headers (Content-Length, ETag, Link) kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "HEAD" or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        request.method = "GET"
+        response = self.get_response(request)
+        request.method = "HEAD"
+        if not response.streaming:
+            length = len(response.content)
+            response.content = b""
+            response["Content-Length"] = str(length)
+        return response

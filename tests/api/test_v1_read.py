@@ -410,3 +410,28 @@ def test_a_cursor_tampered_with_is_refused(client, v1_data):
     flipped = cursor[:-1] + ("A" if cursor[-1] != "A" else "B")
     answer = client.get(f"{V1}/papers", {"cursor": flipped})
     assert answer.status_code == 400 and answer.json()["code"] == "bad_cursor"
+
+
+def test_head_answers_as_get_without_the_body(client, v1_data):
+    for url in (f"{V1}/papers", f"{V1}/trending", "/api/daily_papers", "/api/papers?limit=2"):
+        got = client.get(url)
+        head = client.head(url)
+        assert head.status_code == got.status_code == 200, url
+        assert head["Content-Length"] == str(len(got.content))
+        assert head.get("ETag") == got.get("ETag") and head.get("Link") == got.get("Link")
+    # the middleware itself drops the body (the test client would anyway)
+    from django.test import RequestFactory
+
+    from dailypapers.core.middleware import ApiHeadMiddleware
+
+    def view(request):
+        from django.http import HttpResponse
+
+        assert request.method == "GET"
+        return HttpResponse(b"[1, 2, 3]", content_type="application/json")
+
+    answer = ApiHeadMiddleware(view)(RequestFactory().head("/api/v1/papers"))
+    assert answer.content == b"" and answer["Content-Length"] == "9"
+    page = ApiHeadMiddleware(lambda r: (_ for _ in ()).throw(AssertionError(r.method)))
+    with pytest.raises(AssertionError, match="HEAD"):
+        page(RequestFactory().head("/papers/trending"))  # pages are left to their views
