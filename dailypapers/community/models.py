@@ -22,12 +22,6 @@ def _hot_term(at: datetime) -> float:
     return (at.timestamp() - HOT_EPOCH) / HOT_HALF_LIFE
 
 
-def _log2_add(a: float, b: float) -> float:
-    """``log2(2**a + 2**b)`` without overflow."""
-    high, low = (a, b) if a >= b else (b, a)
-    return high + math.log2(1 + 2 ** (low - high))
-
-
 def trending_score(featured_at: datetime, vote_times: Iterable[datetime]) -> float:
     """The trending score: ``log2(2**f + sum(2**v))`` where ``f`` and each ``v`` are the
     featuring time and each vote's time, in half-lives (one day) since 2025-01-01.
@@ -36,16 +30,11 @@ def trending_score(featured_at: datetime, vote_times: Iterable[datetime]) -> flo
     days)`` and the featuring counts as one vote: the sum every paper is ranked by decays by
     each vote's own age, and since all papers' sums decay by the same factor, the order is
     the same at every moment. So the stored score only changes when a vote does (see
-    docs/community.md)."""
-    score = _hot_term(featured_at)
-    for at in vote_times:
-        score = _log2_add(score, _hot_term(at))
-    return round(score, 7)
-
-
-def with_vote(score: float, at: datetime) -> float:
-    """A score with one more vote, cast at ``at``."""
-    return round(_log2_add(score, _hot_term(at)), 7)
+    docs/community.md). Computed the same way from the same votes whatever their order, so
+    a score recomputed (after an import) equals the stored one to the last digit."""
+    terms = sorted([_hot_term(featured_at), *(_hot_term(at) for at in vote_times)])
+    top = terms[-1]
+    return round(top + math.log2(math.fsum(2 ** (t - top) for t in terms)), 7)
 
 
 def hot_score(upvotes: int, featured_at: datetime) -> float:

@@ -13,7 +13,7 @@ from dailypapers.accounts.models import is_suspended
 from dailypapers.catalog.models import Paper
 
 from . import pagecache
-from .models import DailyEntry, Vote, trending_score, with_vote
+from .models import DailyEntry, Vote, trending_score
 
 
 class VoteRefused(Exception):
@@ -44,17 +44,16 @@ def toggle_vote(user: User, entry: DailyEntry, *, up: bool | None = None) -> boo
         if want and not has_vote:
             try:
                 with transaction.atomic():
-                    vote = Vote.objects.create(user_id=user.pk, paper_id=locked.paper_id)
+                    Vote.objects.create(user_id=user.pk, paper_id=locked.paper_id)
             except IntegrityError:  # a double click raced us: the vote is there
                 pass
             else:
                 locked.upvotes += 1
-                locked.hot = with_vote(locked.hot, vote.created_at)
         elif not want and has_vote:
             existing.delete()
             locked.upvotes = max(0, locked.upvotes - 1)
+        if locked.upvotes != before:  # from the votes as they now stand, as an import does
             locked.hot = score_of(locked)
-        if locked.upvotes != before:
             DailyEntry.objects.filter(pk=locked.pk).update(upvotes=locked.upvotes, hot=locked.hot)
         pagecache.bump()
     entry.upvotes, entry.hot = locked.upvotes, locked.hot

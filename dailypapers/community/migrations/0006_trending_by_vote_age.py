@@ -14,9 +14,10 @@ def _term(at):
     return (at.timestamp() - EPOCH) / HALF_LIFE
 
 
-def _add(a, b):
-    high, low = (a, b) if a >= b else (b, a)
-    return high + math.log2(1 + 2 ** (low - high))
+def _score(featured_at, vote_times):
+    terms = sorted([_term(featured_at), *(_term(at) for at in vote_times)])
+    top = terms[-1]
+    return round(top + math.log2(math.fsum(2 ** (t - top) for t in terms)), 7)
 
 
 def rescore(apps, schema_editor):
@@ -26,10 +27,8 @@ def rescore(apps, schema_editor):
     for entry in DailyEntry.objects.only("id", "paper_id", "submitted_at", "hot").iterator(
         chunk_size=2000
     ):
-        score = _term(entry.submitted_at)
-        for at in Vote.objects.filter(paper_id=entry.paper_id).values_list("created_at", flat=True):
-            score = _add(score, _term(at))
-        entry.hot = round(score, 7)
+        times = Vote.objects.filter(paper_id=entry.paper_id).values_list("created_at", flat=True)
+        entry.hot = _score(entry.submitted_at, times)
         changed.append(entry)
         if len(changed) >= 2000:
             DailyEntry.objects.bulk_update(changed, ["hot"])
