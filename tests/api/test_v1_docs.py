@@ -56,3 +56,24 @@ def test_docs_page_shows_the_v1_schema_under_the_csp(client):
 def test_the_older_schema_still_served(client):
     assert "/api/papers/search" in client.get("/api/openapi.json").json()["paths"]
     assert client.get("/api/v1/docs").status_code == 404
+
+
+def test_no_two_schemas_share_a_name():
+    """The OpenAPI document names each schema once: two classes of one name would make one
+    operation point at the other's fields (a write's answer checked against a read's)."""
+    import inspect
+
+    from ninja import Schema
+
+    from dailypapers.api.v1 import base, lists, papers, people, schemas, search, write
+
+    seen: dict[str, str] = {}
+    for module in (base, schemas, lists, papers, people, search, write):
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Schema)
+                and value.__module__ == module.__name__
+            ):
+                assert name not in seen, f"{name} in {module.__name__} and {seen[name]}"
+                seen[name] = module.__name__

@@ -184,7 +184,7 @@ class SubmitIn(Schema):
     )
 
 
-class EntryOut(Schema):
+class SubmissionOut(Schema):
     """A paper featured on a day."""
 
     arxiv_id: str
@@ -197,9 +197,9 @@ class EntryOut(Schema):
     url: str
 
 
-def entry_out(entry: DailyEntry) -> EntryOut:
+def entry_out(entry: DailyEntry) -> SubmissionOut:
     by = entry.submitted_by
-    return EntryOut(
+    return SubmissionOut(
         arxiv_id=entry.paper.arxiv_id,
         title=entry.paper.title,
         day=entry.day,
@@ -219,7 +219,7 @@ def _until_tomorrow() -> int:
 
 @router.post(
     "/submissions",
-    response={201: EntryOut, **ERRORS, 503: ErrorOut},
+    response={201: SubmissionOut, **ERRORS, 503: ErrorOut},
     summary="Submit a paper to today's list",
 )
 def submit(request: HttpRequest, body: SubmitIn) -> Any:
@@ -315,7 +315,7 @@ class ReplyIn(Schema):
     body: Text = Field(..., max_length=TEXT_MAX, description="Markdown, with $math$.")
 
 
-class CommentOut(Schema):
+class MyCommentOut(Schema):
     id: int
     arxiv_id: str
     parent: int | None
@@ -328,9 +328,9 @@ class CommentOut(Schema):
     url: str
 
 
-def comment_out(comment: Comment) -> CommentOut:
+def comment_out(comment: Comment) -> MyCommentOut:
     arxiv_id = comment.paper.arxiv_id
-    return CommentOut(
+    return MyCommentOut(
         id=comment.pk,
         arxiv_id=arxiv_id,
         parent=comment.parent_id,
@@ -360,7 +360,7 @@ def _post(request: HttpRequest, paper: Paper, body: str, parent: Comment | None)
     return Status(201, comment_out(made))
 
 
-@router.post("/comments", response={201: CommentOut, **ERRORS}, summary="Comment on a paper")
+@router.post("/comments", response={201: MyCommentOut, **ERRORS}, summary="Comment on a paper")
 def comment(request: HttpRequest, body: CommentIn) -> Any:
     """A comment on a paper's page, or a reply to one of its comments (``parent``)."""
     paper = _paper(body.arxiv_id)
@@ -374,7 +374,7 @@ def comment(request: HttpRequest, body: CommentIn) -> Any:
 
 @router.post(
     "/comments/{comment_id}/replies",
-    response={201: CommentOut, **ERRORS},
+    response={201: MyCommentOut, **ERRORS},
     summary="Reply to a comment",
 )
 def reply(request: HttpRequest, body: ReplyIn, comment_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
@@ -383,7 +383,7 @@ def reply(request: HttpRequest, body: ReplyIn, comment_id: int = Path(..., ge=1,
 
 
 @router.patch(
-    "/comments/{comment_id}", response={200: CommentOut, **ERRORS}, summary="Edit your comment"
+    "/comments/{comment_id}", response={200: MyCommentOut, **ERRORS}, summary="Edit your comment"
 )
 def edit(request: HttpRequest, body: ReplyIn, comment_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """Replace your comment's text; the text it had is kept as a revision."""
@@ -398,7 +398,7 @@ def edit(request: HttpRequest, body: ReplyIn, comment_id: int = Path(..., ge=1, 
 
 
 @router.delete(
-    "/comments/{comment_id}", response={200: CommentOut, **ERRORS}, summary="Delete your comment"
+    "/comments/{comment_id}", response={200: MyCommentOut, **ERRORS}, summary="Delete your comment"
 )
 def delete(request: HttpRequest, comment_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """Take your comment down; replies to it stay."""
@@ -427,7 +427,7 @@ class CollectionPatch(Schema):
     public: bool | None = None
 
 
-class CollectionOut(Schema):
+class MyCollectionOut(Schema):
     id: int
     name: str
     slug: str
@@ -438,7 +438,7 @@ class CollectionOut(Schema):
     url: str
 
 
-class ItemOut(Schema):
+class MyItemOut(Schema):
     collection: int
     arxiv_id: str
     note: str
@@ -467,9 +467,9 @@ def _collection_url(collection: Collection) -> str:
     return reverse("library:collection", args=[collection.owner.get_username(), collection.slug])
 
 
-def collection_out(collection: Collection) -> CollectionOut:
+def collection_out(collection: Collection) -> MyCollectionOut:
     count = getattr(collection, "paper_count", None)
-    return CollectionOut(
+    return MyCollectionOut(
         id=collection.pk,
         name=collection.name,
         slug=collection.slug,
@@ -495,8 +495,8 @@ def _item(collection: Collection, paper: Paper) -> CollectionItem:
     return found
 
 
-def item_out(item: CollectionItem, paper: Paper, *, added: bool = False) -> ItemOut:
-    return ItemOut(
+def item_out(item: CollectionItem, paper: Paper, *, added: bool = False) -> MyItemOut:
+    return MyItemOut(
         collection=item.collection_id,
         arxiv_id=paper.arxiv_id,
         note=item.note,
@@ -510,7 +510,7 @@ CollectionId = Path(..., ge=1, le=MAX_ID)
 
 @router.get(
     "/me/collections",
-    response={200: list[CollectionOut], **ERRORS},
+    response={200: list[MyCollectionOut], **ERRORS},
     summary="Your collections",
 )
 def my_collections(request: HttpRequest) -> Any:
@@ -519,7 +519,7 @@ def my_collections(request: HttpRequest) -> Any:
 
 
 @router.post(
-    "/me/collections", response={201: CollectionOut, **ERRORS}, summary="Create a collection"
+    "/me/collections", response={201: MyCollectionOut, **ERRORS}, summary="Create a collection"
 )
 def create_collection(request: HttpRequest, body: CollectionIn) -> Any:
     try:
@@ -533,7 +533,7 @@ def create_collection(request: HttpRequest, body: CollectionIn) -> Any:
 
 @router.patch(
     "/me/collections/{collection_id}",
-    response={200: CollectionOut, **ERRORS},
+    response={200: MyCollectionOut, **ERRORS},
     summary="Rename, describe, or make a collection public or private",
 )
 def update_collection(
@@ -571,7 +571,7 @@ def delete_collection(request: HttpRequest, collection_id: int = CollectionId) -
 
 @router.put(
     "/me/collections/{collection_id}/papers/{anytext:arxiv_id}",
-    response={200: ItemOut, **ERRORS},
+    response={200: MyItemOut, **ERRORS},
     summary="Add a paper to a collection",
 )
 def add_paper(request: HttpRequest, arxiv_id: str, collection_id: int = CollectionId) -> Any:
@@ -584,7 +584,7 @@ def add_paper(request: HttpRequest, arxiv_id: str, collection_id: int = Collecti
 
 @router.patch(
     "/me/collections/{collection_id}/papers/{anytext:arxiv_id}",
-    response={200: ItemOut, **ERRORS},
+    response={200: MyItemOut, **ERRORS},
     summary="Write the note on a paper in a collection",
 )
 def note(
