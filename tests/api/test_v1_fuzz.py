@@ -67,6 +67,7 @@ def test_every_operation_declares_its_statuses(client):
     for path, methods in paths.items():
         for method, operation in methods.items():
             declared = set(operation["responses"])
-            assert {"200", "400", "422", "429"} <= declared, (method, path)
+            assert {"400", "422", "429"} <= declared, (method, path)
+            assert declared & {"200", "201"}, (method, path)  # its success (201: made)
             if method == "get":
                 assert {"304", "404"} <= declared, path
