@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -187,7 +188,21 @@ def run(client: Callable[[], Any], body: Callable[[ClientSession], Awaitable[Non
             with anyio.fail_after(120):
                 await body(session)
 
-    anyio.run(main)
+    # in a thread of its own: the browser tests' Playwright (sync API) keeps an event loop
+    # running in the main thread for the whole session
+    failures: list[BaseException] = []
+
+    def in_thread() -> None:
+        try:
+            anyio.run(main)
+        except BaseException as exc:  # handed back to the test
+            failures.append(exc)
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    if failures:
+        raise failures[0]
 
 
 def test_stdio_server_answers_every_tool(mcp_env, tmp_path):

@@ -25,7 +25,7 @@ def test_api_docs_render_offline_under_the_policy(live_server, browser):
     context.route("**/*", only_this_site)
     page = context.new_page()
     page.goto(f"{live_server.url}/api/docs")
-    page.get_by_text("/api/papers/search").first.wait_for(timeout=15_000)
+    page.get_by_text("/api/v1/search").first.wait_for(timeout=15_000)  # the v1 schema
     assert page.get_by_text("Daily Papers API").first.is_visible()
     assert outside == []
     context.close()
