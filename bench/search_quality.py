@@ -1,12 +1,19 @@
 """Ranking quality of the lexical, dense and hybrid rankers side by side.
 
-    python bench/search_quality.py [--sets cranfield,cacm,arxiv-dev,known-item]
+    python bench/search_quality.py [--sets cranfield,cacm,arxiv-dev,arxiv-specific,known-item]
 
-nDCG@10 and recall@100 on cranfield, cacm and arxiv-dev (with unjudged-as-0, condensed
-nDCG@10 and the judged share of the top 10), and a known-item test on the 142k corpus
-(MRR@10 with the title as query, and with one sentence of the abstract). Corpus vectors of
-the small sets are embedded once with the product's CPU path and cached in bench/out/;
-the 142k corpus uses the shipped vectors. Queries are embedded with the model.
+nDCG@10 and recall@100 on cranfield, cacm, arxiv-dev and arxiv-specific (with unjudged-as-0,
+condensed nDCG@10 and the judged share of the top 10), and a known-item test on the 142k
+corpus (MRR@10 with the title as query, and with one sentence of the abstract). Corpus
+vectors of the small sets are embedded once with the product's CPU path and cached in
+bench/out/; the 142k corpus uses the shipped vectors. Queries are embedded with the model.
+
+The two dev sets over the 142k corpus (arxiv-dev, topic queries; arxiv-specific, two-facet
+queries in bench/ir/) are each split into a tuning half (odd query number) and a test half
+(even query number). For each half the bench prints lexical, dense, hybrid and two baselines
+built outside the product: exact MiniLM search over all vectors and naive RRF (k=60) of BM25
+(the lexical mode) and that exact search. A ranking change is worth adopting only if it
+helps on the half it was not tuned on.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from bench.corpus import (
 from papersearch import Document, IndexConfig, MiniLMEmbedder, SearchIndex
 
 DEPTH = 100
+SPECIFIC = Path(__file__).resolve().parent / "ir" / "arxiv-specific"
 
 
 def ndcg(ranked: list[str], rels: dict[str, int], k: int = 10) -> float:
@@ -136,13 +144,72 @@ def arxiv_index(embedder: MiniLMEmbedder) -> SearchIndex:
     return index
 
 
-def arxiv_dev(embedder: MiniLMEmbedder) -> dict[str, float]:
-    folder = DATA / "ir" / "arxiv-dev"
+def half(qid: str) -> str:
+    """The tuning half holds the odd-numbered queries, the test half the even ones."""
+    digits = re.sub(r"\D", "", qid)
+    return "tune" if int(digits or 0) % 2 else "test"
+
+
+def rrf(runs: list[list[str]], k: float = 60.0) -> list[str]:
+    """Naive reciprocal-rank fusion: each list adds 1 / (k + rank) to a paper's score."""
+    score: dict[str, float] = {}
+    for run in runs:
+        for rank, doc in enumerate(run, 1):
+            score[doc] = score.get(doc, 0.0) + 1.0 / (k + rank)
+    return sorted(score, key=lambda d: -score[d])
+
+
+def exact_dense(qvecs: np.ndarray, ids: list[str], k: int = DEPTH) -> list[list[str]]:
+    """Exact MiniLM search: every corpus vector scored against each query."""
+    corpus = snapshot_vectors()
+    scores = np.asarray(qvecs, dtype=np.float32) @ corpus.T
+    top = np.argsort(-scores, axis=1)[:, :k]
+    return [[ids[i] for i in row] for row in top]
+
+
+def split_table(
+    index: SearchIndex,
+    name: str,
+    *,
+    queries: list[dict],
+    qrels: dict[str, dict[str, int]],
+    embedder: MiniLMEmbedder,
+    ids: list[str],
+) -> None:
+    """nDCG@10 per half (unjudged as 0 / condensed / judged share of the top 10)."""
+    judged = [(q["_id"], q["text"]) for q in queries if q["_id"] in qrels]
+    qvecs = embedder.embed([t for _, t in judged])
+    runs: dict[str, dict[str, list[str]]] = {}
+    for mode in ("lexical", "dense", "hybrid"):
+        runs[mode] = run_queries(index, judged, qvecs, mode)
+    exact = exact_dense(qvecs, ids)
+    runs["exact MiniLM"] = {qid: run for (qid, _), run in zip(judged, exact, strict=True)}
+    runs["naive RRF k=60"] = {
+        qid: rrf([runs["lexical"][qid], runs["exact MiniLM"][qid]]) for qid, _ in judged
+    }
+    halves = {h: [q for q, _ in judged if half(q) == h] for h in ("tune", "test")}
+    halves["all"] = [q for q, _ in judged]
+    print(f"{name}: nDCG@10 per half (unjudged as 0 / condensed / judged share of the top 10)")
+    header = "  " + " " * 16 + "".join(f"{h} ({len(qs)} q)".ljust(24) for h, qs in halves.items())
+    print(header)
+    for label, run in runs.items():
+        line = f"  {label:<16}"
+        for qs in halves.values():
+            nd = np.mean([ndcg(run[q], qrels[q]) for q in qs])
+            cond = np.mean([ndcg([d for d in run[q] if d in qrels[q]], qrels[q]) for q in qs])
+            share = np.mean([sum(d in qrels[q] for d in run[q][:10]) / 10 for q in qs])
+            line += f"{nd:.3f} / {cond:.3f} / {share:.2f}".ljust(24)
+        print(line, flush=True)
+
+
+def dev_set(embedder: MiniLMEmbedder, name: str, ids: list[str]) -> None:
+    folder = SPECIFIC if name == "arxiv-specific" else DATA / "ir" / name
     index = arxiv_index(embedder)
     qrels = read_qrels(folder / "qrels.tsv")
-    print(f"arxiv-dev: {len(index)} docs, {len(qrels)} judged queries (unjudged count as 0)")
+    print(f"{name}: {len(index)} docs, {len(qrels)} judged queries (unjudged count as 0)")
     queries = read_jsonl(folder / "queries.jsonl")
-    return evaluate(index, queries, qrels, embedder, judged_only=True)
+    evaluate(index, queries, qrels, embedder, judged_only=True)
+    split_table(index, name, queries=queries, qrels=qrels, embedder=embedder, ids=ids)
 
 
 def middle_sentence(paper: Document, split: re.Pattern[str]) -> str:
@@ -178,16 +245,18 @@ def known_item(embedder: MiniLMEmbedder, n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default="cranfield,cacm,arxiv-dev,known-item")
+    parser.add_argument("--sets", default="cranfield,cacm,arxiv-dev,arxiv-specific,known-item")
     parser.add_argument("--known-items", type=int, default=500)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     embedder = MiniLMEmbedder()
+    ids: list[str] = []
     for name in args.sets.split(","):
         if name in {"cranfield", "cacm"}:
             small_set(name, embedder)
-        elif name == "arxiv-dev":
-            arxiv_dev(embedder)
+        elif name in {"arxiv-dev", "arxiv-specific"}:
+            ids = ids or [p.id for p in snapshot_papers()]
+            dev_set(embedder, name, ids)
         elif name == "known-item":
             known_item(embedder, args.known_items)
 
