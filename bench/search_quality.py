@@ -13,7 +13,8 @@ queries in bench/ir/) are each split into a tuning half (odd query number) and a
 (even query number). For each half the bench prints lexical, dense, hybrid and two baselines
 built outside the product: exact MiniLM search over all vectors and naive RRF (k=60) of BM25
 (the lexical mode) and that exact search. A ranking change is worth adopting only if it
-helps on the half it was not tuned on.
+helps on the half it was not tuned on. For arxiv-specific it also prints the MRR@10 of the
+paper each query was written from.
 """
 
 from __future__ import annotations
@@ -199,6 +200,20 @@ def split_table(
             cond = np.mean([ndcg([d for d in run[q] if d in qrels[q]], qrels[q]) for q in qs])
             share = np.mean([sum(d in qrels[q] for d in run[q][:10]) / 10 for q in qs])
             line += f"{nd:.3f} / {cond:.3f} / {share:.2f}".ljust(24)
+        print(line, flush=True)
+    targets = {q["_id"]: q["target"] for q in queries if q.get("target")}
+    if not targets:
+        return
+    print(f"{name}: MRR@10 of the paper each query was written from")
+    for label, run in runs.items():
+        line = f"  {label:<16}"
+        for qs in halves.values():
+            rr = [
+                1 / (run[q][:10].index(targets[q]) + 1) if targets[q] in run[q][:10] else 0.0
+                for q in qs
+                if q in targets
+            ]
+            line += f"{np.mean(rr):.3f}".ljust(24)
         print(line, flush=True)
 
 
