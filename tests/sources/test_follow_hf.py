@@ -71,9 +71,7 @@ def test_not_following_hf_reads_only_arxiv(arxiv_answers, settings):
     assert not DailyEntry.objects.exists()
 
 
-def test_hf_failing_does_not_undo_the_arxiv_fill_and_is_said_once(
-    arxiv_answers, settings, caplog
-):
+def test_hf_failing_does_not_undo_the_arxiv_fill_and_is_said_once(arxiv_answers, settings, caplog):
     """Hostile input: HF answers an HTML error page instead of JSON on every day."""
     settings.FOLLOW_HF = True
     arxiv_answers.reply("/api/daily_papers", Reply(200, b"<html>Maintenance</html>", "text/html"))
