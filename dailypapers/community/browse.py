@@ -170,8 +170,15 @@ def newest_before(
     codes: list[str], before: datetime, limit: int = NEWEST
 ) -> tuple[list[Paper], bool]:
     """The newest papers first submitted before ``before`` in any of these categories, and
-    True; or the newest of the whole catalogue and False when none of them has any."""
-    dated = Paper.objects.filter(submitted__lt=before).defer(*HEAVY).order_by("-submitted", "-id")
+    True; or the newest of the whole catalogue and False when none of them has any. Papers
+    a moderator unfeatured are left out."""
+    unfeatured = DailyEntry.objects.filter(hidden=True).values("paper_id")
+    dated = (
+        Paper.objects.filter(submitted__lt=before)
+        .exclude(pk__in=unfeatured)
+        .defer(*HEAVY)
+        .order_by("-submitted", "-id")
+    )
     if codes:
         links = PaperCategory.objects.filter(category_id__in=codes)
         found = list(dated.filter(pk__in=links.values("paper_id"))[:limit])

@@ -73,3 +73,13 @@ def test_the_newest_list_costs_a_fixed_number_of_queries(client, django_assert_m
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get("/").content.decode()
     assert "Newest in" in page
+
+
+def test_a_paper_a_moderator_unfeatured_does_not_come_back_among_the_newest(client, settings):
+    settings.ARXIV_CATEGORIES = ["cs.LG"]
+    spam = make_entry(title="Spam paper", categories=["cs.LG"])
+    spam.hidden = True
+    spam.save()
+    make_paper(title="A fine paper", categories=["cs.LG"])
+    page = client.get("/").content.decode()
+    assert "A fine paper" in page and "Spam paper" not in page
