@@ -312,7 +312,7 @@ ARXIV_CATEGORIES = env_list(
     "DAILYPAPERS_ARXIV_CATEGORIES", ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "stat.ML"]
 )
 REFRESH_MINUTES = env_int("DAILYPAPERS_REFRESH_MINUTES", 240)
-FOLLOW_HF = env_bool("DAILYPAPERS_FOLLOW_HF", default=False)
+FOLLOW_HF = env_bool("DAILYPAPERS_FOLLOW_HF", default=True)
 FIRST_FILL_DAYS = env_int("DAILYPAPERS_FIRST_FILL_DAYS", 7)
 
 # --- digests --------------------------------------------------------------------------------

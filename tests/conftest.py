@@ -135,6 +135,7 @@ def cli_env(tmp_path: Path) -> Any:
     }
     env["DAILYPAPERS_DATA_DIR"] = str(tmp_path / "data")
     env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("DAILYPAPERS_FOLLOW_HF", "0")  # a test that follows HF says so
     scratch = None
     if settings.PRODUCTION:
         scratch = f"dailypapers_cli_{uuid.uuid4().hex[:8]}"

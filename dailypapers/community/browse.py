@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -159,6 +160,31 @@ def newest_in_category(code: str, limit: int) -> list[Paper]:
     links = PaperCategory.objects.filter(category_id=code)
     papers = Paper.objects.filter(pk__in=links.values("paper_id"))
     return list(papers.defer(*HEAVY).order_by("-submitted", "-id")[:limit])
+
+
+NEWEST = 20
+"""Papers a day with nothing featured shows instead (the newest of the configured categories)."""
+
+
+def newest_before(
+    codes: list[str], before: datetime, limit: int = NEWEST
+) -> tuple[list[Paper], bool]:
+    """The newest papers first submitted before ``before`` in any of these categories, and
+    True; or the newest of the whole catalogue and False when none of them has any. Papers
+    a moderator unfeatured are left out."""
+    unfeatured = DailyEntry.objects.filter(hidden=True).values("paper_id")
+    dated = (
+        Paper.objects.filter(submitted__lt=before)
+        .exclude(pk__in=unfeatured)
+        .defer(*HEAVY)
+        .order_by("-submitted", "-id")
+    )
+    if codes:
+        links = PaperCategory.objects.filter(category_id__in=codes)
+        found = list(dated.filter(pk__in=links.values("paper_id"))[:limit])
+        if found:
+            return found, True
+    return list(dated[:limit]), False
 
 
 @require_safe

@@ -130,6 +130,13 @@ class DailyEntry(models.Model):
             return self.submitted_by.get_username()
         return self.submitted_by_name
 
+    @property
+    def huggingface_url(self) -> str:
+        """The paper's page on Hugging Face when HF's daily list featured it, else ""."""
+        if self.source != self.Source.HUGGINGFACE:
+            return ""
+        return f"{settings.HF_URL}/papers/{self.paper.arxiv_id}"
+
 
 class Vote(models.Model):
     """One upvote by one user on one paper."""

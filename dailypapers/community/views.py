@@ -3,7 +3,7 @@ comments and moderation. Each view loads, calls one domain function and renders.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import cast
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
@@ -23,7 +24,7 @@ from dailypapers.catalog.models import Paper
 from dailypapers.library.services import for_request
 from dailypapers.sources.http import SourceError
 
-from . import calendar, lists
+from . import browse, calendar, lists
 from .comments import CommentRefused, can_edit, delete_comment, edit_comment, post_comment, thread
 from .fetch import get_or_fetch_paper
 from .forms import CommentForm
@@ -70,8 +71,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if not entries:
         latest = lists.latest_day(day)
         if latest is None:
-            context = {"day": day, "rows": [], "home": True}
+            context: dict[str, object] = {"day": day, "rows": [], "home": True, "is_today": True}
             context["catalogue_empty"] = not Paper.objects.exists()
+            if not context["catalogue_empty"]:
+                context.update(_newest(request, day))
             return render(request, "community/daily.html", context)
         day, entries = latest, lists.day_entries(latest)
     return _daily(request, day, entries, home=True)
@@ -101,7 +104,19 @@ def _daily(
         "is_today": day == today(),
         "weekend": day.weekday() >= 5,
     }
+    if not entries and not hidden:
+        context.update(_newest(request, day))
     return render(request, "community/daily.html", context)
+
+
+def _newest(request: HttpRequest, day: date) -> dict[str, object]:
+    """What a day with nothing featured shows instead: the newest papers of the configured
+    categories first submitted up to that day, under their own heading."""
+    codes = list(settings.ARXIV_CATEGORIES)
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()))
+    papers, in_categories = browse.newest_before(codes, end)
+    heading = f"Newest in {', '.join(codes)}" if in_categories else "Newest papers"
+    return {"newest": browse.cards(papers, request.user), "newest_heading": heading}
 
 
 def _span_page(request: HttpRequest, span: calendar.Span | None) -> HttpResponse:

@@ -73,20 +73,27 @@ def _offline_key(host: str) -> str:
     return f"sources:offline:{_safe_name(host)}"
 
 
+NETWORK_KEY = "sources:offline:any"
+
+
 def first_offline_notice(host: str) -> bool:
     """Whether this is the first time, across the installation's processes, that ``host``
-    was found unreachable since it last answered (or in the last six hours): the one time to
-    say so as a warning. Later failures are said at INFO, so a machine without network logs
-    "offline" once, not once per job and retry."""
+    was found unreachable since it last answered (or in the last six hours), while no other
+    host is known to be unreachable: the one time to say so as a warning. Later failures, and
+    the other hosts of a machine without network (arXiv's API, its feeds, Hugging Face), are
+    said at INFO, so such a machine logs "no network" once, not once per host, job and retry.
+    A host that fails while the others answer is said once as a warning too."""
     from django.core.cache import cache
 
-    return bool(cache.add(_offline_key(host), True, OFFLINE_NOTICE_SECONDS))
+    if not cache.add(_offline_key(host), True, OFFLINE_NOTICE_SECONDS):
+        return False
+    return bool(cache.add(NETWORK_KEY, True, OFFLINE_NOTICE_SECONDS))
 
 
 def _reachable(host: str) -> None:
     from django.core.cache import cache
 
-    cache.delete(_offline_key(host))
+    cache.delete_many([_offline_key(host), NETWORK_KEY])
 
 
 @dataclass(slots=True)

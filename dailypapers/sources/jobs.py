@@ -317,15 +317,44 @@ def first_fill(days: int | None = None, *, client: PoliteClient | None = None) -
     def progress(run: IngestRun) -> None:
         log.info("first fill: %d papers read, %d added so far", run.seen, run.added)
 
-    try:
-        run = ingest_query(query, max_results=api.MAX_RESULTS, client=client, on_batch=progress)
-    except SourceError as exc:
-        # The next start tries again (schedule.start_first_fill), and so does the command.
-        if isinstance(exc, FetchError) and exc.offline:
-            hint = "; serving what the catalogue has. The scheduled refresh will try again."
-        else:
-            hint = "; run `dailypapers ingest fill` to try again"
-        _say_failed("first fill", exc, hint)
-        raise JobFailed(f"first fill: {exc}") from exc
-    log.info("first fill: done, %d papers added", run.added)
+    with _client(client) as http:
+        try:
+            run = ingest_query(query, max_results=api.MAX_RESULTS, client=http, on_batch=progress)
+        except SourceError as exc:
+            # The next start tries again (schedule.start_first_fill), and so does the command.
+            if isinstance(exc, FetchError) and exc.offline:
+                hint = "; serving what the catalogue has. The scheduled refresh will try again."
+            else:
+                hint = "; run `dailypapers ingest fill` to try again"
+            _say_failed("first fill", exc, hint)
+            if settings.FOLLOW_HF:
+                hf_history(days, client=http)
+            raise JobFailed(f"first fill: {exc}") from exc
+        log.info("first fill: done, %d papers added", run.added)
+        if settings.FOLLOW_HF:
+            hf_history(days, client=http)
     return run
+
+
+def hf_history(days: int, *, client: PoliteClient | None = None) -> list[IngestRun]:
+    """Hugging Face's daily lists of the last ``days`` days and today, oldest first, so a
+    new site following HF has a week of featured papers on its first day. Stops at the first
+    day that fails (said once in the log: HF is unreachable or answers badly); what was read
+    before is kept, and the scheduled refresh reads yesterday and today again."""
+    today = timezone.now().date()
+    runs: list[IngestRun] = []
+    with _client(client) as http:
+        for offset in range(days, -1, -1):
+            day = today - timedelta(days=offset)
+            try:
+                runs.append(ingest_daily_papers(day, client=http))
+            except SourceError as exc:
+                _say_failed(f"first fill: Hugging Face {day}", exc)
+                break
+    if runs:
+        log.info(
+            "first fill: Hugging Face's daily lists of %d days read, %d papers",
+            len(runs),
+            sum(run.seen for run in runs),
+        )
+    return runs

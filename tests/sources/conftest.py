@@ -26,6 +26,19 @@ def loopback() -> Iterator[Loopback]:
         server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def network_not_known_down() -> Iterator[None]:
+    """Each test starts as a machine that has not yet found any host unreachable (that is
+    said once per installation, in the cache the tests share)."""
+    from django.core.cache import cache
+
+    from dailypapers.sources.http import NETWORK_KEY
+
+    cache.delete(NETWORK_KEY)
+    yield
+    cache.delete(NETWORK_KEY)
+
+
 @pytest.fixture
 def sources(settings, loopback: Loopback, tmp_path: Path) -> Loopback:
     """Every source pointed at the loopback server; no waiting between requests."""

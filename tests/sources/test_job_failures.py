@@ -1,8 +1,9 @@
 """Jobs that fail are recorded as failed, and a machine without network says so once.
 
-Tried: a fresh installation whose every source is unreachable (nothing listens where arXiv
-and Hugging Face should be), started as `serve` starts it: the scheduler enqueues the first
-fill and the refresh, and the job worker runs both, with the client's usual retries."""
+Tried: a fresh installation whose every source is unreachable (nothing listens where arXiv's
+API, its feeds and Hugging Face should be, each on a host of its own), started as `serve`
+starts it: the scheduler enqueues the first fill and the refresh, and the job worker runs
+both, with the client's usual retries."""
 
 from __future__ import annotations
 
@@ -39,12 +40,14 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def offline_env(cli_env):
-    nowhere = f"http://127.0.0.1:{_closed_port()}"
+    # A host of its own for each source, as on a machine without network (export.arxiv.org,
+    # rss.arxiv.org, huggingface.co): still said once.
+    port = _closed_port()
     env = {
         **cli_env,
-        "DAILYPAPERS_ARXIV_API_URL": f"{nowhere}/api/query",
-        "DAILYPAPERS_ARXIV_FEED_URL": f"{nowhere}/atom",
-        "DAILYPAPERS_HF_URL": nowhere,
+        "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.2:{port}/api/query",
+        "DAILYPAPERS_ARXIV_FEED_URL": f"http://127.0.0.3:{port}/atom",
+        "DAILYPAPERS_HF_URL": f"http://127.0.0.4:{port}",
         "DAILYPAPERS_FOLLOW_HF": "1",
         "DAILYPAPERS_FIRST_FILL_DAYS": "7",
         "DAILYPAPERS_HTTP_MIN_INTERVAL": "0",
@@ -86,7 +89,7 @@ def test_an_offline_start_fails_its_jobs_and_says_offline_once(offline_env):
         "digests": "succeeded",
     }
     assert "3 of 4 steps failed" in jobs["refresh-sources"]["error"]
-    assert "could not reach 127.0.0.1" in jobs["first-fill"]["error"]
+    assert "could not reach 127.0.0.2" in jobs["first-fill"]["error"]
     text = run_cli(offline_env, "status").stdout
     assert re.search(r"refresh-sources\s+failed .* UTC: refresh: 3 of 4 steps failed", text), text
 
