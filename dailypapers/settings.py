@@ -216,6 +216,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "dailypapers.core.views.csrf_failure"  # a refused form, in the site's layout
 # Scripts, styles, fonts and images from the site itself only (htmx, KaTeX and Swagger UI
 # are vendored); no inline script; no framing. KaTeX and Swagger UI set element styles from
 # their scripts (the CSSOM), which style-src does not govern.
