@@ -62,6 +62,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Daily Papers")
+# Where readers write when an email does not come (shown on the account pages when set).
+CONTACT_EMAIL = env_str("DAILYPAPERS_CONTACT_EMAIL", "")
 
 # --- applications ---------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -216,6 +218,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "dailypapers.core.views.csrf_failure"  # a refused form, in the site's layout
 # Scripts, styles, fonts and images from the site itself only (htmx, KaTeX and Swagger UI
 # are vendored); no inline script; no framing. KaTeX and Swagger UI set element styles from
 # their scripts (the CSSOM), which style-src does not govern.
@@ -341,6 +344,7 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_ADAPTER = "dailypapers.accounts.adapter.AccountAdapter"  # the site's name in emails
+ACCOUNT_FORMS = {"login": "dailypapers.accounts.forms.LoginForm"}  # the site's wording
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if _https else "http"
 ACCOUNT_RATE_LIMITS = {
     "signup": env_str("DAILYPAPERS_RATE_SIGNUP", "20/h/ip"),

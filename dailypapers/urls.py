@@ -84,3 +84,7 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>(?s:.*))$", api_unrouted),
 ]
+
+# Error pages in the site's layout (templates/404.html, 403.html, 429.html); the 500 page is
+# rendered without the request's context, as the failure may be the database.
+handler500 = "dailypapers.core.views.server_error"

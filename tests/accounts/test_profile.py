@@ -45,3 +45,26 @@ def test_profile_runs_a_fixed_number_of_queries(client, cast, tab, django_assert
         add()
     with django_assert_num_queries(3):
         client.get(url)
+
+
+def test_own_submissions_do_not_repeat_the_submitter(client, cast):
+    make_entry(by=cast.owner, title="The owners own paper")
+    liked = make_entry(by=cast.member, title="Paper the owner liked")
+    toggle_vote(cast.owner, liked)
+    page = client.get("/u/owner").content.decode()
+    assert "The owners own paper" in page and "Submitted by" not in page.split("<main", 1)[1]
+    # on the upvotes tab the cards are other people's submissions: say whose
+    page = client.get("/u/owner?tab=upvotes").content.decode()
+    assert 'Submitted by <a href="/u/member">' in page
+
+
+def test_settings_link_only_for_the_owner(client, cast):
+    assert 'href="/settings/email"' not in client.get("/u/owner").content.decode()
+    client.force_login(cast.member)
+    assert 'href="/settings/email"' not in client.get("/u/owner").content.decode()
+    client.force_login(cast.owner)
+    page = client.get("/u/owner").content.decode()
+    assert (
+        '<a class="button secondary small settings-link" href="/settings/email">Settings</a>'
+        in page
+    )

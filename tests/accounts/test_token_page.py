@@ -134,4 +134,4 @@ def test_the_settings_pages_link_to_each_other(browser, ada):
     email = browser.get("/settings/email").content.decode()
     tokens = browser.get("/settings/tokens").content.decode()
     assert 'href="/settings/tokens"' in email and 'href="/settings/email"' in tokens
-    assert 'href="/settings/tokens"' in browser.get("/u/ada").content.decode()
+    assert 'href="/settings/email"' in browser.get("/u/ada").content.decode()

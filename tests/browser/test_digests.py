@@ -119,7 +119,7 @@ def log_in(browser, url: str, width: int):
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_login", "reader")
     page.fill("#id_password", "a-long-password-1")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state("load")
     return context, page
 
@@ -131,7 +131,7 @@ def test_member_settings(live_server, browser, width):
     problems: list[dict[str, object]] = []
     context, page = log_in(browser, url, width)
     page.goto(url + "/u/reader")
-    page.get_by_role("link", name="Email settings").click()
+    page.get_by_role("link", name="Settings", exact=True).click()
     page.wait_for_url(url + "/settings/email")
     snap(page, "settings-new", width, problems)
     page.select_option("#id_time_zone", "America/Sao_Paulo")

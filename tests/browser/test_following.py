@@ -47,7 +47,7 @@ def log_in(browser, url: str, width: int):
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_login", "reader")
     page.fill("#id_password", "a-long-password-1")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state("load")
     return context, page
 

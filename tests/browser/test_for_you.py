@@ -52,7 +52,7 @@ def signed_in(browser: Any, url: str, username: str, width: int) -> Any:
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_login", username)
     page.fill("#id_password", "a-long-password-1")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state("load")
     return context, page
 

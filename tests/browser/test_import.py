@@ -29,7 +29,7 @@ def test_upload_a_bibtex_file_and_read_the_report(live_server, browser, catalogu
     page.goto(f"{url}/import")
     page.fill("#id_login", "reader")
     page.fill("#id_password", "a-long-password-1")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{url}/import")
     state = context.storage_state()
 
