@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from papersearch.text import CONTROL_CHARACTERS, fold_text
 
@@ -57,17 +57,28 @@ def clean_name(name: str) -> str:
     return unicodedata.normalize("NFC", name)
 
 
-_readable = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+_readable_context = get_default_latex_context_db()
+_readable_context.add_context_category(
+    "dailypapers-text",
+    macros=[MacroTextSpec("texttt", "%(1)s"), MacroTextSpec("url", "%(1)s")],
+    prepend=True,
+)  # pylatexenc drops \\texttt's text and writes \\url{x} as "<x>"
+_readable = LatexNodes2Text(
+    latex_context=_readable_context, math_mode="text", strict_latex_spaces=False
+)
+_BARE = re.compile(r"(?<!\\)([&%#])")
 
 
 @lru_cache(maxsize=65536)
 def readable_text(text: str) -> str:
-    """Text with its TeX made plain Unicode for places that cannot render math (mail):
-    ``$\\alpha$-stable`` -> ``\u03b1-stable``; accents too. Malformed TeX is kept as
+    """Text with its TeX made plain Unicode for places that cannot render math (feeds,
+    mail): ``$\\alpha$-stable`` -> ``\u03b1-stable``; accents too; text commands keep their
+    text (``\\textbf{x}`` -> ``x``). A bare ``&``, ``%`` or ``#`` is kept as written (TeX
+    would read an alignment, a comment, a parameter and drop it). Malformed TeX is kept as
     written."""
     if not _LATEX_HINT.search(text) and "$" not in text:
         return clean_line(text)
     try:
-        return clean_line(str(_readable.latex_to_text(text)))
+        return clean_line(str(_readable.latex_to_text(_BARE.sub(r"\\\1", text))))
     except Exception:  # pylatexenc gives up on some malformed input: keep the original
         return clean_line(text)

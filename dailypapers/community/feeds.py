@@ -7,7 +7,6 @@ readable (``$\\alpha$-divergence`` reads "\u03b1-divergence"): feed readers rend
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -36,16 +35,9 @@ ABSTRACT_CHARS = 1200
 AUTHORS_SHOWN = 10
 
 
-_TEX_HINT = re.compile(r"[\\{}~$]")
-_BARE = re.compile(r"(?<!\\)([&%#])")
-
-
 def plain(text: str) -> str:
-    """Text for a feed: TeX made readable, control characters (which XML 1.0 cannot
-    carry) out, one line. A bare ``&``, ``%`` or ``#`` in text with TeX in it is kept as
-    written (TeX would read an alignment, a comment, a parameter)."""
-    if _TEX_HINT.search(text):
-        text = _BARE.sub(r"\\\1", text)
+    """Text for a feed: TeX made readable (a bare ``&``, ``%`` or ``#`` kept as written),
+    control characters (which XML 1.0 cannot carry) out, one line."""
     return readable_text(text)
 
 

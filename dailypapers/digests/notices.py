@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from dailypapers.catalog.text import readable_text
 from dailypapers.community.models import Comment
 
 from . import links, mail
@@ -64,6 +65,7 @@ class _Text(HTMLParser):
         self.pieces: list[tuple[str, bool]] = []
         self._code = 0
         self._spans: list[bool] = []  # for each open span: is it math?
+        self.math: set[int] = set()  # the pieces that lie in a formula
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCKS:
@@ -84,20 +86,31 @@ class _Text(HTMLParser):
             self.pieces.append((" ", False))
 
     def handle_data(self, data: str) -> None:
+        if any(self._spans):
+            self.math.add(len(self.pieces))
         self.pieces.append((data, self._code > 0))
 
 
-def _pieces(body_html: str) -> list[tuple[str, bool]]:
+def _parsed(body_html: str) -> _Text:
     parser = _Text()
     parser.feed(body_html)
     parser.close()
-    return parser.pieces
+    return parser
+
+
+def _pieces(body_html: str) -> list[tuple[str, bool]]:
+    return _parsed(body_html).pieces
 
 
 def plain_text(body_html: str, limit: int = EXCERPT_CHARS) -> str:
     """The comment as one line of plain text (no control characters), cut at ``limit``
-    characters with an ellipsis."""
-    text = "".join(piece for piece, _ in _pieces(body_html))
+    characters with an ellipsis. Its formulas read as plain text (``$\\alpha$`` reads
+    "\u03b1")."""
+    parsed = _parsed(body_html)
+    text = "".join(
+        readable_text(piece) if i in parsed.math else piece
+        for i, (piece, _) in enumerate(parsed.pieces)
+    )
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n")
     return Truncator(" ".join(text.split())).chars(limit)
 

@@ -191,6 +191,27 @@ def test_the_mail_is_readable_math_as_text_links_home_and_to_arxiv(settings: Any
     assert message["To"] == sub.email
 
 
+def test_the_mail_keeps_bare_ampersands_percents_and_hashes_beside_tex() -> None:
+    """TeX reads a bare ``&``, ``%``, ``#`` as an alignment, a comment, a parameter: the mail
+    used to drop them (and all after a ``%``) in a title or abstract with TeX in it."""
+    make_entry(
+        make_paper(
+            title=r"Q&A for $\alpha$-models in C# \textbf{fast}",
+            abstract=r"We cut 50% of the cost of $O(n)$ steps; \texttt{code} & data at #1.",
+        ),
+        day=DAY - dt.timedelta(days=1),
+        upvotes=3,
+    )
+    subscribe("reader@example.org")
+    compose.compose_due(issue_date=DAY)
+    message = parsed(OutboxMessage.objects.get())
+    text, html = text_of(message), html_of(message)
+    assert "Q&A for \u03b1-models in C# fast" in text
+    assert "We cut 50% of the cost of O(n) steps; code & data at #1." in text
+    assert "Q&amp;A for \u03b1-models in C# fast" in html
+    assert "\\textbf" not in text and "\\texttt" not in text
+
+
 @pytest.mark.parametrize(
     ("start", "zone_changes"),
     [

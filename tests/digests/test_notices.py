@@ -423,3 +423,10 @@ def test_two_composers_at_once_mail_each_member_once(cast: Any, paper: Paper) ->
     rows = OutboxMessage.objects.filter(kind="notice")
     assert sorted(rows.values_list("user_id", flat=True)) == sorted(r.pk for r in readers)
     assert not Notification.objects.filter(mailed_at__isnull=True).exists()
+
+
+def test_a_comments_excerpt_reads_its_formulas_as_plain_text() -> None:
+    from dailypapers.community.markup import render_markdown
+
+    body = render_markdown(r"The $\alpha$-bound holds, & so does \(x^2\) at 50% <b>")
+    assert notices.plain_text(body) == "The \u03b1-bound holds, & so does x^2 at 50% <b>"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
+from dailypapers.catalog import tex
 from dailypapers.catalog.models import Paper
 from dailypapers.search.services import similar_papers
 from papersearch import Snippet
@@ -23,10 +23,15 @@ def similar_to(paper: Paper, k: int = 6) -> dict[str, Any]:
 
 
 @register.filter
-def highlighted(snippet: Snippet) -> SafeString:
-    """A snippet as HTML: the text escaped, the query's terms in ``<b>``."""
-    return format_html_join(
-        "",
-        "{}",
-        ((format_html("<b>{}</b>", text) if marked else text,) for text, marked in snippet.parts()),
-    )
+def highlighted(snippet: Snippet, whole: str | None = None) -> SafeString:
+    """A snippet as HTML: the text escaped, the query's terms in ``<b>``, text commands
+    rendered and formulas left whole for KaTeX (a term inside a formula marks the whole
+    formula). With the field's ``whole`` text, a snippet cut inside a formula or a text
+    command is widened to take it in whole."""
+    text, marks = snippet.text, list(snippet.spans)
+    at = whole.find(text) if whole and text else -1
+    if whole and at >= 0:
+        start, end = tex.widen(whole, at, at + len(text))
+        text = whole[start:end]
+        marks = [(s + at - start, e + at - start) for s, e in marks]
+    return mark_safe(tex.tex_html(text, marks))  # noqa: S308 (tex_html escapes)
