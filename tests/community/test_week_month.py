@@ -88,7 +88,7 @@ def test_month_pages_its_papers_by_votes(client):
     assert "November paper 000" in second and "page 2 of 2" in second
     assert 'href="?page=1"' in second and "More upvoted" in second
     # past the last page, or not a number: the nearest page there is, never an error
-    for wrong in ("99", "0", "-1", "x", "1" * 40, "\x00", "２"):
+    for wrong in ("99", "0", "-1", "x", "1" * 40, "\x00", "\uff12"):
         response = client.get("/papers/month/2026-11", {"page": wrong})
         assert response.status_code == 200, wrong
 
@@ -125,7 +125,7 @@ def test_dates_use_one_format(client):
     assert "20 Nov 2026" in page and "27 Nov 2026" in page  # the neighbours, as dates
     assert "<title>Daily papers · 24 Nov 2026" in page
     month = client.get("/papers/month/2026-11").content.decode()
-    assert "1 Nov 2026 – 30 Nov 2026" in month
+    assert "1 Nov 2026 \u2013 30 Nov 2026" in month
     assert ">24 Nov 2026</time>" in month
 
 
