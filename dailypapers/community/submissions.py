@@ -80,9 +80,9 @@ def check_member_rules(user: User, paper: Paper) -> None:
         age = timezone.now() - paper.submitted
         if age > timedelta(days=window):
             raise SubmissionRefused(
-                f"Only papers whose first version appeared in the last {window} days can be "
+                f"Only papers whose first version appeared in the last {window:,} days can be "
                 f"submitted; {paper.arxiv_id} first appeared on "
-                f"{paper.submitted:%d %B %Y}, {age.days} days ago.",
+                f"{paper.submitted.day} {paper.submitted:%b %Y}, {age.days:,} days ago.",
                 "too_old",
             )
     cap = settings.SUBMIT_DAILY_CAP

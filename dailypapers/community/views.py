@@ -102,6 +102,7 @@ def _daily(
         "month": calendar.month_of(day),
         "home": home,
         "is_today": day == today(),
+        "future": day > today(),
         "weekend": day.weekday() >= 5,
     }
     if not entries and not hidden:
@@ -119,33 +120,47 @@ def _newest(request: HttpRequest, day: date) -> dict[str, object]:
     return {"newest": browse.cards(papers, request.user), "newest_heading": heading}
 
 
-def _span_page(request: HttpRequest, span: calendar.Span | None) -> HttpResponse:
-    if span is None:
-        raise Http404("no such week or month")
-    hide = for_request(request).hidden
-    limit = lists.SPAN_LIMIT
-    entries, hidden = lists.without_hidden(lists.span_entries(span, limit + len(hide)), hide, limit)
-    context = {
+def _page_number(request: HttpRequest) -> int:
+    text = request.GET.get("page", "1")
+    if not text.isascii() or not text.isdigit() or len(text) > 6:
+        return 1
+    return max(1, int(text))
+
+
+def _span_context(request: HttpRequest, span: calendar.Span) -> dict[str, object]:
+    return {
         "span": span,
-        "rows": lists.rows(entries, request.user),
-        "hidden_count": hidden,
         "before": calendar.shift(span, -1),
         "after": calendar.shift(span, 1),
-        "limit": lists.SPAN_LIMIT,
+        "future": span.first > today(),
     }
-    return render(request, "community/span.html", context)
 
 
 @require_safe
 @for_visitors
 def week(request: HttpRequest, slug: str) -> HttpResponse:
-    return _span_page(request, calendar.week(slug))
+    """A week, day by day: each day's most upvoted papers under its heading."""
+    span = calendar.week(slug)
+    if span is None:
+        raise Http404("no such week")
+    groups, hidden = lists.week_groups(span, request.user, for_request(request).hidden)
+    context = {**_span_context(request, span), "days": groups, "hidden_count": hidden}
+    context["per_day"] = lists.WEEK_DAY_LIMIT
+    return render(request, "community/span.html", context)
 
 
 @require_safe
 @for_visitors
 def month(request: HttpRequest, slug: str) -> HttpResponse:
-    return _span_page(request, calendar.month(slug))
+    """A month's papers by votes, a page at a time."""
+    span = calendar.month(slug)
+    if span is None:
+        raise Http404("no such month")
+    hide = for_request(request).hidden
+    page = lists.month_page(span, request.user, _page_number(request), hide)
+    context = {**_span_context(request, span), "page": page, "rows": page.rows}
+    context["hidden_count"] = page.hidden
+    return render(request, "community/span.html", context)
 
 
 @require_safe

@@ -131,3 +131,10 @@ def shoot(browser, url: str, name: str, *, storage_state=None) -> list[dict]:
                 ]
             context.close()
     return problems
+
+
+def open_menu(page) -> None:
+    """On a narrow screen the header's links are in its menu: open it (a no-op when wide)."""
+    menu = page.locator(".nav-menu")
+    if menu.is_visible() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()

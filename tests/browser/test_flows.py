@@ -11,7 +11,7 @@ from django.utils import timezone
 from dailypapers.community.models import Comment, DailyEntry, Vote
 from tests.community.helpers import make_entry, make_paper, make_user
 
-from .conftest import shoot
+from .conftest import open_menu, shoot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,6 +42,7 @@ def test_sign_up_submit_vote_comment_reply_moderate(live_server, browser, inbox)
     page.goto(url + inbox.link(inbox.messages[0], "/accounts/confirm-email/"))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_load_state("load")
+    open_menu(page)  # 390 px: the header's links are in its menu
     assert page.get_by_role("link", name="reader", exact=True).is_visible()
 
     # submit a paper by URL

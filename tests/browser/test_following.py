@@ -16,7 +16,7 @@ from dailypapers.library.models import Follow
 from dailypapers.search import keeper
 from tests.community.helpers import make_entry, make_paper, make_user
 
-from .conftest import shoot
+from .conftest import open_menu, shoot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,6 +101,7 @@ def test_follow_an_author_a_category_and_a_search(live_server, browser, search_s
     no_sideways_scroll(page, width)
 
     # everything is on the Following page; the search opens as a stream, newest first
+    open_menu(page)
     page.get_by_role("link", name="Your papers", exact=True).click()
     page.get_by_role("navigation", name="Your papers").get_by_role("link", name="Following").click()
     page.wait_for_url(url + "/following")

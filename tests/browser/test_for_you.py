@@ -18,7 +18,7 @@ from dailypapers.search import keeper
 from tests.community.helpers import make_entry, make_user
 from tests.fixtures import TOPICS
 
-from .conftest import ARTIFACTS, shoot
+from .conftest import ARTIFACTS, open_menu, shoot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +79,7 @@ def test_picks_with_reasons_and_feedback(live_server, browser, search_settings):
             user=user, kind=Follow.Kind.AUTHOR, author=Author.objects.get(name="Barbara Liskov")
         )
         context, page = signed_in(browser, url, user.username, width)
+        open_menu(page)
         page.get_by_role("link", name="For you", exact=True).click()
         page.wait_for_selector(".pick")
         assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -22,7 +22,7 @@ def results(html: str) -> list[str]:
 
 
 def cards(html: str) -> list[str]:
-    return re.findall(r'<h2 class="entry-title tex"><a href="/papers/([^"]+)"', html)
+    return re.findall(r'<h[23] class="entry-title tex"><a href="/papers/([^"]+)"', html)
 
 
 def _lists() -> list[str]:

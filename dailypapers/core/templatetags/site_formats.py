@@ -1,0 +1,42 @@
+"""How the site writes numbers and dates, the same on every page: counts with thousands
+separators (``20,000 papers``), dates as ``2 Dec 2026``, day headings as ``Wednesday
+2 December 2026`` and moments as ``2 Dec 2026, 14:05``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import template
+from django.template.defaultfilters import date as date_filter
+
+register = template.Library()
+
+DAY = "j M Y"
+DAY_HEADING = "l j F Y"
+MOMENT = "j M Y, H:i"
+
+
+@register.filter
+def count(value: object) -> str:
+    """An integer with thousands separators; anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value))
+        except ValueError:
+            return str(value)
+    return f"{value:,}"
+
+
+@register.filter
+def day(value: date | datetime | None) -> str:
+    return date_filter(value, DAY) if value else ""
+
+
+@register.filter
+def day_heading(value: date | datetime | None) -> str:
+    return date_filter(value, DAY_HEADING) if value else ""
+
+
+@register.filter
+def moment(value: datetime | None) -> str:
+    return date_filter(value, MOMENT) if value else ""
