@@ -27,8 +27,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.web_speed import REPO, free_port, load, load_wrk
+from bench.server import start_server
+from bench.web_speed import load, load_wrk
 
 DAYS = 40
 QUERIES = 200
@@ -156,34 +155,10 @@ def main() -> None:
         prepare()
         return
     paths = workload(args.seed)
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "LOG_LEVEL": "WARNING",
-        "DAILYPAPERS_RATE_API": "0/m",  # the load comes from one address
-        "DJANGO_SETTINGS_MODULE": "bench.web_settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port),
-            "--workers", str(args.workers), "--threads", str(args.threads), "--no-jobs",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.5)
+    # the load comes from one address: no rate limit
+    with start_server(
+        workers=args.workers, threads=args.threads, env={"DAILYPAPERS_RATE_API": "0/m"}, timeout=300
+    ) as port:
         for name, some in paths.items():  # every path answers 200 before it is measured
             for path in some[:3]:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as r:
@@ -213,9 +188,6 @@ def main() -> None:
             search = row["/api/papers/search"]["rps"] / row["search page (HTML)"]["rps"]
             print(f"JSON / HTML: daily {daily:.2f}x, search {search:.2f}x")
         print(json.dumps({"paths": {k: v[:3] for k, v in paths.items()}, "results": table}))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

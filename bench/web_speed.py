@@ -26,22 +26,15 @@ import multiprocessing
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.server import start_server
 
 
 async def _client(port: int, path: str, until: float, latencies: list[float]) -> int:
@@ -146,37 +139,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
     args = parser.parse_args()
-    port = free_port()
     # These pages embed no query: loading the model in every worker as it starts would only
     # take CPU from the first measurement.
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "LOG_LEVEL": "WARNING",
-        "DAILYPAPERS_SEARCH_WARM_UP": "false",
-        # The site's settings with the benchmark's trivial view (/hello) added.
-        "DJANGO_SETTINGS_MODULE": "bench.web_settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "dailypapers.cli", "serve", "--port", str(port),
-            "--workers", str(args.workers), "--threads", str(args.threads), "--no-jobs",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.5)
+    with start_server(
+        workers=args.workers, threads=args.threads, env={"DAILYPAPERS_SEARCH_WARM_UP": "false"}
+    ) as port:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
         import django
 
@@ -213,9 +180,6 @@ def main() -> None:
                 f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>6.0f}"
             )
         print(json.dumps({"pages": pages, "results": results}))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -163,19 +163,19 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 120) -> Any:
     )
 
 
-def start_serve(env: dict[str, str], log: Path, *args: str) -> Any:
-    """`dailypapers serve ARGS` in a process group of its own, its output in ``log``; returns
-    the process once /healthz answers 200 (the port is among ``args``)."""
+def start_cli_process(
+    env: dict[str, str], log: Path, args: list[str], ready: Callable[[], bool]
+) -> Any:
+    """`dailypapers ARGS` in a process group of its own, its output in ``log``; returns the
+    process once ``ready()`` is true (it may raise OSError while the server is not up yet)."""
     import signal
     import subprocess
     import sys
     import time
-    import urllib.request
 
-    port = args[args.index("--port") + 1]
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dailypapers.cli", "serve", *args],
+            [sys.executable, "-m", "dailypapers.cli", *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -184,9 +184,8 @@ def start_serve(env: dict[str, str], log: Path, *args: str) -> Any:
     deadline = time.monotonic() + 60
     while True:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
-                if r.status == 200:
-                    return proc
+            if ready():
+                return proc
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -194,3 +193,17 @@ def start_serve(env: dict[str, str], log: Path, *args: str) -> Any:
                 os.killpg(proc.pid, signal.SIGTERM)
             raise AssertionError(log.read_text())
         time.sleep(0.1)
+
+
+def start_serve(env: dict[str, str], log: Path, *args: str) -> Any:
+    """`dailypapers serve ARGS` in a process group of its own, its output in ``log``; returns
+    the process once /healthz answers 200 (the port is among ``args``)."""
+    import urllib.request
+
+    port = args[args.index("--port") + 1]
+
+    def healthy() -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            return bool(r.status == 200)
+
+    return start_cli_process(env, log, ["serve", *args], healthy)

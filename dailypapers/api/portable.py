@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -243,280 +243,198 @@ def user_records(qs: QuerySet[User], *, hashes: bool) -> Iterator[Record]:
             yield _user_record(row, groups.get(row["id"], []), perms.get(row["id"], []), hashes)
 
 
-def _rows(qs: QuerySet[Any], columns: Sequence[str]) -> Iterator[Record]:
+def _rows(qs: QuerySet[Any], columns: Iterable[str]) -> Iterator[Record]:
     for rows in _chunked(qs.values("id", *columns)):
         yield from rows
 
 
-def profile_records(qs: QuerySet[Profile]) -> Iterator[Record]:
-    for row in _rows(qs, ("user__username", "suspended_at", "suspended_reason")):
-        yield {
-            "type": "profile",
-            "user": row["user__username"],
-            "suspended_at": _t(row["suspended_at"]),
-            "suspended_reason": row["suspended_reason"],
-        }
+@dataclass(frozen=True)
+class Out:
+    """One field of a record: ``key`` in the file, read from the ``column`` of a row (a time
+    as ISO 8601 text when ``time``); ``comment``: ``column`` is the path to a comment, whose
+    natural key the field holds (null when there is none)."""
+
+    key: str
+    column: str = ""
+    time: bool = False
+    comment: bool = False
+
+    def columns(self) -> tuple[str, ...]:
+        column = self.column or self.key
+        if self.comment:
+            return tuple(f"{column}__{name}" for name in COMMENT_KEY_COLUMNS)
+        return (column,)
+
+    def value(self, row: Record) -> Any:
+        if self.comment:
+            paper, author, created_at = (row[name] for name in self.columns())
+            return None if created_at is None else _comment_key(paper, author, created_at)
+        value = row[self.column or self.key]
+        return _t(value) if self.time else value
 
 
-def email_records(qs: QuerySet[EmailAddress]) -> Iterator[Record]:
-    for row in _rows(qs, ("user__username", "email", "verified", "primary")):
-        yield {
-            "type": "email_address",
-            "user": row["user__username"],
-            "email": row["email"],
-            "verified": row["verified"],
-            "primary": row["primary"],
-        }
+COMMENT_KEY_COLUMNS = ("paper__arxiv_id", "author__username", "created_at")
 
 
-def mail_preference_records(qs: QuerySet[MailPreference]) -> Iterator[Record]:
-    for row in _rows(qs, ("user__username", "replies")):
-        yield {"type": "mail_preference", "user": row["user__username"], "replies": row["replies"]}
+def _time(key: str, column: str = "") -> Out:
+    return Out(key, column, time=True)
 
 
-def reader_state_records(qs: QuerySet[ReaderState]) -> Iterator[Record]:
-    columns = ("user__username", "for_you_seen_at", "for_you_previous_at", "hide_read")
-    for row in _rows(qs, (*columns, "hide_saved")):
-        yield {
-            "type": "reader_state",
-            "user": row["user__username"],
-            "for_you_seen_at": _t(row["for_you_seen_at"]),
-            "for_you_previous_at": _t(row["for_you_previous_at"]),
-            "hide_read": row["hide_read"],
-            "hide_saved": row["hide_saved"],
-        }
+@dataclass(frozen=True)
+class Shape:
+    """How the rows of one model become records of one ``type``: its fields in order, and
+    the ``secret`` ones (a token's digest) that go only into a full export."""
+
+    type: str
+    fields: tuple[Out, ...]
+    secret: tuple[Out, ...] = ()
+
+    def records(self, qs: QuerySet[Any], *, secrets: bool = False) -> Iterator[Record]:
+        outs = self.fields + (self.secret if secrets else ())
+        columns = dict.fromkeys(c for out in self.fields + self.secret for c in out.columns())
+        for row in _rows(qs, columns):
+            record: Record = {"type": self.type}
+            for out in outs:
+                record[out.key] = out.value(row)
+            yield record
 
 
-def api_token_records(qs: QuerySet[ApiToken], *, digests: bool) -> Iterator[Record]:
-    columns = ("user__username", "name", "scope", "prefix", "digest", "created_at")
-    for row in _rows(qs, (*columns, "last_used_at", "revoked_at")):
-        record: Record = {
-            "type": "api_token",
-            "user": row["user__username"],
-            "name": row["name"],
-            "scope": row["scope"],
-            "prefix": row["prefix"],
-            "created_at": _t(row["created_at"]),
-            "last_used_at": _t(row["last_used_at"]),
-            "revoked_at": _t(row["revoked_at"]),
-        }
-        if digests:
-            record["digest"] = row["digest"]
-        yield record
+USER = Out("user", "user__username")
+PAPER = Out("paper", "paper__arxiv_id")
 
-
-ENTRY_COLUMNS = (
-    "paper__arxiv_id",
-    "day",
-    "submitted_by__username",
-    "submitted_by_name",
-    "submitted_at",
-    "source",
-    "hidden",
-    "upvotes",
-    "comment_count",
-    "hot",
+PROFILE = Shape("profile", (USER, _time("suspended_at"), Out("suspended_reason")))
+EMAIL_ADDRESS = Shape("email_address", (USER, Out("email"), Out("verified"), Out("primary")))
+MAIL_PREFERENCE = Shape("mail_preference", (USER, Out("replies")))
+READER_STATE = Shape(
+    "reader_state",
+    (
+        USER,
+        _time("for_you_seen_at"),
+        _time("for_you_previous_at"),
+        Out("hide_read"),
+        Out("hide_saved"),
+    ),
 )
-
-
-def entry_records(qs: QuerySet[DailyEntry]) -> Iterator[Record]:
-    for row in _rows(qs, ENTRY_COLUMNS):
-        yield {
-            "type": "entry",
-            "paper": row["paper__arxiv_id"],
-            "day": _t(row["day"]),
-            "submitted_by": row["submitted_by__username"],
-            "submitted_by_name": row["submitted_by_name"],
-            "submitted_at": _t(row["submitted_at"]),
-            "source": row["source"],
-            "hidden": row["hidden"],
-            # derived: recomputed on import from the votes and comments
-            "upvotes": row["upvotes"],
-            "comment_count": row["comment_count"],
-            "hot": row["hot"],
-        }
-
-
-def vote_records(qs: QuerySet[Vote]) -> Iterator[Record]:
-    for row in _rows(qs, ("user__username", "paper__arxiv_id", "created_at")):
-        yield {
-            "type": "vote",
-            "user": row["user__username"],
-            "paper": row["paper__arxiv_id"],
-            "created_at": _t(row["created_at"]),
-        }
-
-
-COMMENT_COLUMNS = (
-    "paper__arxiv_id",
-    "author__username",
-    "created_at",
-    "parent__paper__arxiv_id",
-    "parent__author__username",
-    "parent__created_at",
-    "body",
-    "body_html",
-    "edited_at",
-    "deleted_at",
-    "hidden",
+API_TOKEN = Shape(
+    "api_token",
+    (
+        USER,
+        Out("name"),
+        Out("scope"),
+        Out("prefix"),
+        _time("created_at"),
+        _time("last_used_at"),
+        _time("revoked_at"),
+    ),
+    secret=(Out("digest"),),
 )
-
-
-def comment_records(qs: QuerySet[Comment]) -> Iterator[Record]:
-    """Comments by ascending id: a reply always comes after the comment it answers."""
-    for row in _rows(qs, COMMENT_COLUMNS):
-        parent = None
-        if row["parent__created_at"] is not None:
-            parent = _comment_key(
-                row["parent__paper__arxiv_id"],
-                row["parent__author__username"],
-                row["parent__created_at"],
-            )
-        yield {
-            "type": "comment",
-            "paper": row["paper__arxiv_id"],
-            "author": row["author__username"],
-            "created_at": _t(row["created_at"]),
-            "parent": parent,
-            "body": row["body"],
-            "body_html": row["body_html"],
-            "edited_at": _t(row["edited_at"]),
-            "deleted_at": _t(row["deleted_at"]),
-            "hidden": row["hidden"],
-        }
-
-
-def revision_records(qs: QuerySet[CommentRevision]) -> Iterator[Record]:
-    columns = ("comment__paper__arxiv_id", "comment__author__username", "comment__created_at")
-    for row in _rows(qs, (*columns, "number", "body", "body_html", "written_at", "replaced_at")):
-        yield {
-            "type": "comment_revision",
-            "comment": _comment_key(
-                row["comment__paper__arxiv_id"],
-                row["comment__author__username"],
-                row["comment__created_at"],
-            ),
-            "number": row["number"],
-            "body": row["body"],
-            "body_html": row["body_html"],
-            "written_at": _t(row["written_at"]),
-            "replaced_at": _t(row["replaced_at"]),
-        }
-
-
-MODERATION_COLUMNS = (
-    "moderator__username",
-    "kind",
-    "created_at",
-    "comment__paper__arxiv_id",
-    "comment__author__username",
-    "comment__created_at",
-    "entry__paper__arxiv_id",
-    "target_user__username",
-    "reason",
+ENTRY = Shape(
+    "entry",
+    (
+        PAPER,
+        _time("day"),
+        Out("submitted_by", "submitted_by__username"),
+        Out("submitted_by_name"),
+        _time("submitted_at"),
+        Out("source"),
+        Out("hidden"),
+        # derived: recomputed on import from the votes and comments
+        Out("upvotes"),
+        Out("comment_count"),
+        Out("hot"),
+    ),
 )
-
-
-def moderation_records(qs: QuerySet[ModerationAction]) -> Iterator[Record]:
-    for row in _rows(qs, MODERATION_COLUMNS):
-        comment = None
-        if row["comment__created_at"] is not None:
-            comment = _comment_key(
-                row["comment__paper__arxiv_id"],
-                row["comment__author__username"],
-                row["comment__created_at"],
-            )
-        yield {
-            "type": "moderation_action",
-            "moderator": row["moderator__username"],
-            "kind": row["kind"],
-            "created_at": _t(row["created_at"]),
-            "comment": comment,
-            "entry": row["entry__paper__arxiv_id"],
-            "target_user": row["target_user__username"],
-            "reason": row["reason"],
-        }
-
-
-COLLECTION_COLUMNS = (
-    "owner__username",
-    "slug",
-    "name",
-    "description",
-    "is_public",
-    "is_reading_list",
-    "created_at",
-    "updated_at",
+VOTE = Shape("vote", (USER, PAPER, _time("created_at")))
+# Comments by ascending id: a reply always comes after the comment it answers.
+COMMENT = Shape(
+    "comment",
+    (
+        PAPER,
+        Out("author", "author__username"),
+        _time("created_at"),
+        Out("parent", comment=True),
+        Out("body"),
+        Out("body_html"),
+        _time("edited_at"),
+        _time("deleted_at"),
+        Out("hidden"),
+    ),
 )
-
-
-def collection_records(qs: QuerySet[Collection]) -> Iterator[Record]:
-    for row in _rows(qs, COLLECTION_COLUMNS):
-        yield {
-            "type": "collection",
-            "owner": row["owner__username"],
-            "slug": row["slug"],
-            "name": row["name"],
-            "description": row["description"],
-            "is_public": row["is_public"],
-            "is_reading_list": row["is_reading_list"],
-            "created_at": _t(row["created_at"]),
-            "updated_at": _t(row["updated_at"]),
-        }
-
-
-def collection_item_records(qs: QuerySet[CollectionItem]) -> Iterator[Record]:
-    columns = ("collection__owner__username", "collection__slug", "paper__arxiv_id")
-    for row in _rows(
-        qs, (*columns, "collection__is_reading_list", "note", "position", "source", "added_at")
-    ):
-        yield {
-            "type": "collection_item",
-            "owner": row["collection__owner__username"],
-            "collection": row["collection__slug"],
-            "reading_list": row["collection__is_reading_list"],
-            "paper": row["paper__arxiv_id"],
-            "note": row["note"],
-            "position": row["position"],
-            "source": row["source"],
-            "added_at": _t(row["added_at"]),
-        }
-
-
-def read_mark_records(qs: QuerySet[ReadMark]) -> Iterator[Record]:
-    for row in _rows(qs, ("user__username", "paper__arxiv_id", "read_at")):
-        yield {
-            "type": "read_mark",
-            "user": row["user__username"],
-            "paper": row["paper__arxiv_id"],
-            "read_at": _t(row["read_at"]),
-        }
-
-
-def follow_records(qs: QuerySet[Follow]) -> Iterator[Record]:
-    columns = ("user__username", "kind", "author__name", "category_id", "query", "label")
-    for row in _rows(qs, (*columns, "created_at")):
-        yield {
-            "type": "follow",
-            "user": row["user__username"],
-            "kind": row["kind"],
-            "author": row["author__name"],
-            "category": row["category_id"],
-            "query": row["query"],
-            "label": row["label"],
-            "created_at": _t(row["created_at"]),
-        }
-
-
-def feedback_records(qs: QuerySet[Feedback]) -> Iterator[Record]:
-    for row in _rows(qs, ("user__username", "paper__arxiv_id", "value", "created_at")):
-        yield {
-            "type": "feedback",
-            "user": row["user__username"],
-            "paper": row["paper__arxiv_id"],
-            "value": row["value"],
-            "created_at": _t(row["created_at"]),
-        }
+COMMENT_REVISION = Shape(
+    "comment_revision",
+    (
+        Out("comment", comment=True),
+        Out("number"),
+        Out("body"),
+        Out("body_html"),
+        _time("written_at"),
+        _time("replaced_at"),
+    ),
+)
+MODERATION_ACTION = Shape(
+    "moderation_action",
+    (
+        Out("moderator", "moderator__username"),
+        Out("kind"),
+        _time("created_at"),
+        Out("comment", comment=True),
+        Out("entry", "entry__paper__arxiv_id"),
+        Out("target_user", "target_user__username"),
+        Out("reason"),
+    ),
+)
+COLLECTION = Shape(
+    "collection",
+    (
+        Out("owner", "owner__username"),
+        Out("slug"),
+        Out("name"),
+        Out("description"),
+        Out("is_public"),
+        Out("is_reading_list"),
+        _time("created_at"),
+        _time("updated_at"),
+    ),
+)
+COLLECTION_ITEM = Shape(
+    "collection_item",
+    (
+        Out("owner", "collection__owner__username"),
+        Out("collection", "collection__slug"),
+        Out("reading_list", "collection__is_reading_list"),
+        PAPER,
+        Out("note"),
+        Out("position"),
+        Out("source"),
+        _time("added_at"),
+    ),
+)
+READ_MARK = Shape("read_mark", (USER, PAPER, _time("read_at")))
+FOLLOW = Shape(
+    "follow",
+    (
+        USER,
+        Out("kind"),
+        Out("author", "author__name"),
+        Out("category", "category_id"),
+        Out("query"),
+        Out("label"),
+        _time("created_at"),
+    ),
+)
+FEEDBACK = Shape("feedback", (USER, PAPER, Out("value"), _time("created_at")))
+SENT_PAPER = Shape(
+    "sent_paper",
+    (Out("subscription", "subscription__email"), PAPER, _time("issue_date")),
+)
+NOTIFICATION = Shape(
+    "notification",
+    (USER, Out("comment", comment=True), Out("reason"), _time("created_at"), _time("mailed_at")),
+)
+ANNOUNCEMENT = Shape(
+    "announcement",
+    (PAPER, _time("day"), Out("announce_type"), Out("version"), Out("feed")),
+)
 
 
 SUBSCRIPTION_FIELDS = (
@@ -559,53 +477,25 @@ def subscription_records(qs: QuerySet[Subscription], *, tokens: bool = True) -> 
             yield record
 
 
-def sent_paper_records(qs: QuerySet[SentPaper]) -> Iterator[Record]:
-    for row in _rows(qs, ("subscription__email", "paper__arxiv_id", "issue_date")):
-        yield {
-            "type": "sent_paper",
-            "subscription": row["subscription__email"],
-            "paper": row["paper__arxiv_id"],
-            "issue_date": _t(row["issue_date"]),
-        }
-
-
-def notification_records(qs: QuerySet[Notification]) -> Iterator[Record]:
-    columns = ("comment__paper__arxiv_id", "comment__author__username", "comment__created_at")
-    for row in _rows(qs, ("user__username", *columns, "reason", "created_at", "mailed_at")):
-        yield {
-            "type": "notification",
-            "user": row["user__username"],
-            "comment": _comment_key(
-                row["comment__paper__arxiv_id"],
-                row["comment__author__username"],
-                row["comment__created_at"],
-            ),
-            "reason": row["reason"],
-            "created_at": _t(row["created_at"]),
-            "mailed_at": _t(row["mailed_at"]),
-        }
-
-
-def announcement_records(qs: QuerySet[Announcement]) -> Iterator[Record]:
-    for row in _rows(qs, ("paper__arxiv_id", "day", "announce_type", "version", "feed")):
-        yield {
-            "type": "announcement",
-            "paper": row["paper__arxiv_id"],
-            "day": _t(row["day"]),
-            "announce_type": row["announce_type"],
-            "version": row["version"],
-            "feed": row["feed"],
-        }
-
-
 @dataclass
 class Section:
-    """One type of record in the file: how to read it out of the database."""
+    """One type of record in the file: how to read it out of the database (a ``Shape``, or
+    ``records`` for the types that read more than one table)."""
 
-    type: str
+    shape: Shape | str
     queryset: Callable[[], QuerySet[Any]]
-    records: Callable[[QuerySet[Any]], Iterator[Record]]
     since: Callable[[datetime], Q] | None = None
+    records: Callable[[QuerySet[Any]], Iterator[Record]] | None = None
+
+    @property
+    def type(self) -> str:
+        return self.shape if isinstance(self.shape, str) else self.shape.type
+
+    def read(self, qs: QuerySet[Any]) -> Iterator[Record]:
+        if self.records is not None:
+            return self.records(qs)
+        assert isinstance(self.shape, Shape)
+        return self.shape.records(qs, secrets=True)
 
 
 def sections(*, hashes: bool) -> list[Section]:
@@ -619,80 +509,71 @@ def sections(*, hashes: bool) -> list[Section]:
 
     moderated = ModerationAction.objects.values("id")
     return [
-        Section("category", Category.objects.none, lambda _: categories()),
-        Section("author", Author.objects.none, lambda _: lone_authors()),
-        Section("paper", Paper.objects.all, paper_records, fields("changed_at")),
-        Section("announcement", Announcement.objects.all, announcement_records, day_since("day")),
+        Section("category", Category.objects.none, since=None, records=lambda _: categories()),
+        Section("author", Author.objects.none, since=None, records=lambda _: lone_authors()),
+        Section("paper", Paper.objects.all, fields("changed_at"), paper_records),
+        Section(ANNOUNCEMENT, Announcement.objects.all, day_since("day")),
         Section(
             "user",
             User.objects.all,
-            lambda qs: user_records(qs, hashes=hashes),
             fields("date_joined", "last_login"),
+            lambda qs: user_records(qs, hashes=hashes),
         ),
-        Section("profile", Profile.objects.all, profile_records),
-        Section("email_address", EmailAddress.objects.all, email_records),
-        Section("mail_preference", MailPreference.objects.all, mail_preference_records),
-        Section("reader_state", ReaderState.objects.all, reader_state_records),
+        Section(PROFILE, Profile.objects.all),
+        Section(EMAIL_ADDRESS, EmailAddress.objects.all),
+        Section(MAIL_PREFERENCE, MailPreference.objects.all),
+        Section(READER_STATE, ReaderState.objects.all),
         Section(
-            "api_token",
+            API_TOKEN,
             ApiToken.objects.all if hashes else ApiToken.objects.none,
-            lambda qs: api_token_records(qs, digests=True),
             fields("created_at", "last_used_at", "revoked_at"),
         ),
         Section(
-            "entry",
+            ENTRY,
             DailyEntry.objects.all,
-            entry_records,
             lambda since: (
                 Q(submitted_at__gte=since)
                 | Q(pk__in=moderated.filter(created_at__gte=since).values("entry_id"))
             ),
         ),
-        Section("vote", Vote.objects.all, vote_records, fields("created_at")),
+        Section(VOTE, Vote.objects.all, fields("created_at")),
         Section(
-            "comment",
+            COMMENT,
             Comment.objects.all,
-            comment_records,
             lambda since: (
                 _since(since, "created_at", "edited_at", "deleted_at")
                 | Q(pk__in=moderated.filter(created_at__gte=since).values("comment_id"))
             ),
         ),
+        Section(COMMENT_REVISION, CommentRevision.objects.all, fields("replaced_at")),
         Section(
-            "comment_revision", CommentRevision.objects.all, revision_records, fields("replaced_at")
-        ),
-        Section(
-            "moderation_action",
+            MODERATION_ACTION,
             ModerationAction.objects.all,
-            moderation_records,
             fields("created_at"),
         ),
         Section(
-            "collection",
+            COLLECTION,
             Collection.objects.all,
-            collection_records,
             fields("created_at", "updated_at"),
         ),
         Section(
-            "collection_item",
+            COLLECTION_ITEM,
             CollectionItem.objects.all,
-            collection_item_records,
             fields("added_at"),
         ),
-        Section("read_mark", ReadMark.objects.all, read_mark_records, fields("read_at")),
-        Section("follow", Follow.objects.all, follow_records, fields("created_at")),
-        Section("feedback", Feedback.objects.all, feedback_records, fields("created_at")),
+        Section(READ_MARK, ReadMark.objects.all, fields("read_at")),
+        Section(FOLLOW, Follow.objects.all, fields("created_at")),
+        Section(FEEDBACK, Feedback.objects.all, fields("created_at")),
         Section(
             "subscription",
             Subscription.objects.all,
-            subscription_records,
             fields("created_at", *SUBSCRIPTION_TIMES),
+            subscription_records,
         ),
-        Section("sent_paper", SentPaper.objects.all, sent_paper_records, day_since("issue_date")),
+        Section(SENT_PAPER, SentPaper.objects.all, day_since("issue_date")),
         Section(
-            "notification",
+            NOTIFICATION,
             Notification.objects.all,
-            notification_records,
             fields("created_at", "mailed_at"),
         ),
     ]
@@ -757,7 +638,7 @@ def export(
         total = None if qs.query.is_empty() else qs.count()
         written = 0
         with ProgressBar(f"export {section.type}", total, unit="records", stream=progress) as bar:
-            for record in section.records(qs):
+            for record in section.read(qs):
                 out.write(_line(record))
                 written += 1
                 if written % CHUNK == 0:
@@ -960,13 +841,139 @@ def _upsert(model: type[models.Model], lookup: Record, values: Record) -> bool:
 
 
 Chunk = list[tuple[int, Record]]
+Tables = dict[str, dict[str, int]]
 
 
-def _import_categories(chunk: Chunk, touched: set[int]) -> int:
-    changed = 0
-    for _line_no, r in chunk:
-        changed += _upsert(Category, {"code": r["code"]}, {"name": r.get("name") or ""})
-    return changed
+def _subscriptions(emails: Iterable[str | None]) -> dict[str, int]:
+    wanted = {str(e).lower() for e in emails if e}
+    return dict(Subscription.objects.filter(email__in=wanted).values_list("email", "id"))
+
+
+# What a record may name by natural key, looked up once a chunk: name -> id.
+LOOKUPS: dict[str, Callable[[Iterable[str | None]], dict[str, int]]] = {
+    "user": _users,
+    "paper": _papers,
+    "subscription": _subscriptions,
+}
+
+
+class In:
+    """How one field of a row comes from a record (``line`` is the record's, for errors)."""
+
+    def names(self) -> tuple[tuple[str, str], ...]:
+        """(what, record key): the natural keys it needs looked up (``LOOKUPS``)."""
+        return ()
+
+    def __call__(self, r: Record, tables: Tables, line: int) -> Any:
+        raise NotImplementedError
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _or(default: Any) -> Callable[[Any], Any]:
+    return lambda value: value or default
+
+
+def _dt_or_now(value: Any) -> datetime:
+    return _dt(value) or timezone.now()
+
+
+@dataclass(frozen=True)
+class Value(In):
+    """The record's ``key`` (``default`` when absent), converted."""
+
+    key: str
+    convert: Callable[[Any], Any] = _same
+    default: Any = None
+
+    def __call__(self, r: Record, tables: Tables, line: int) -> Any:
+        return self.convert(r.get(self.key, self.default))
+
+
+@dataclass(frozen=True)
+class Ref(In):
+    """The id of the ``what`` (user, paper, subscription) the record's ``key`` names; None
+    for an ``optional`` one it leaves empty."""
+
+    what: str
+    key: str
+    optional: bool = False
+
+    def names(self) -> tuple[tuple[str, str], ...]:
+        return ((self.what, self.key),)
+
+    def __call__(self, r: Record, tables: Tables, line: int) -> Any:
+        name = r.get(self.key)
+        if self.optional and not name:
+            return None
+        if self.what == "subscription":
+            name = str(name).lower()
+        return _need(tables[self.what], name, f"the {self.what}", line)
+
+
+@dataclass(frozen=True)
+class CommentRef(In):
+    """The id of the comment the record's ``key`` names by its natural key."""
+
+    key: str
+    optional: bool = False
+
+    def __call__(self, r: Record, tables: Tables, line: int) -> Any:
+        key = r.get(self.key)
+        if self.optional and not key:
+            return None
+        return _comment_id(key, line)
+
+
+class CollectionRef(In):
+    """The id of the collection a collection item names (its owner's reading list, or the
+    owner's collection of that slug)."""
+
+    def names(self) -> tuple[tuple[str, str], ...]:
+        return (("user", "owner"),)
+
+    def __call__(self, r: Record, tables: Tables, line: int) -> Any:
+        owner = _need(tables["user"], r["owner"], "the user", line)
+        return _collection_id(owner, str(r["collection"]), bool(r.get("reading_list")), line)
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """The importer of a type whose records each make or update one row: the row ``lookup``
+    names takes ``values`` (the file wins). ``touch``: the featured entries of the paper
+    (``paper_id``) are recounted for every record ("always") or for those that changed
+    something ("changed")."""
+
+    model: type[models.Model]
+    lookup: dict[str, In]
+    values: dict[str, In]
+    touch: str = ""
+
+    def __call__(self, chunk: Chunk, touched: set[int]) -> int:
+        keys: dict[str, list[str]] = {}
+        for get in (*self.lookup.values(), *self.values.values()):
+            for what, key in get.names():
+                keys.setdefault(what, []).append(key)
+        tables = {
+            what: LOOKUPS[what](r.get(key) for _, r in chunk for key in names)
+            for what, names in keys.items()
+        }
+        changed = 0
+        for line, r in chunk:
+            lookup = {name: get(r, tables, line) for name, get in self.lookup.items()}
+            values = {name: get(r, tables, line) for name, get in self.values.items()}
+            wrote = _upsert(self.model, lookup, values)
+            changed += wrote
+            if self.touch == "always" or (self.touch == "changed" and wrote):
+                touched.add(lookup["paper_id"])
+        return changed
+
+
+USER_ID = Ref("user", "user")
+PAPER_ID = Ref("paper", "paper")
+TEXT: Callable[[Any], Any] = _or("")
 
 
 def _author_ids(names: Iterable[str]) -> dict[str, int]:
@@ -1045,8 +1052,8 @@ def _import_papers(chunk: Chunk, touched: set[int]) -> int:
         if diff or links_differ:
             updated.append(arxiv_id)
     if new:  # plain rows, as the catalogue's bulk ingest writes them
-        columns = catalog_bulk._paper_columns()
-        catalog_bulk._insert_rows(
+        columns = catalog_bulk.paper_columns()
+        catalog_bulk.insert_rows(
             Paper,
             [column for _, column, _, _ in columns],
             (
@@ -1057,18 +1064,18 @@ def _import_papers(chunk: Chunk, touched: set[int]) -> int:
                 for p in new
             ),
         )
-        made = dict(catalog_bulk._select_in(Paper, "arxiv_id", "id", [p["arxiv_id"] for p in new]))
+        made = dict(catalog_bulk.select_in(Paper, "arxiv_id", "id", [p["arxiv_id"] for p in new]))
         relink.extend((made[p["arxiv_id"]], by_id[p["arxiv_id"]]) for p in new)
-    names = catalog_bulk._author_ids({n for _, r in relink for n in (r.get("authors") or [])}, None)
+    names = catalog_bulk.author_ids({n for _, r in relink for n in (r.get("authors") or [])}, None)
     codes = {c for _, r in relink for c in (r.get("category_links") or [])}
     known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
     Category.objects.bulk_create([Category(code=c) for c in codes - known], ignore_conflicts=True)
-    catalog_bulk._insert_rows(
+    catalog_bulk.insert_rows(
         PaperAuthor,
         ["paper_id", "author_id", "position"],
         ((pk, names[n], i) for pk, r in relink for i, n in enumerate(r.get("authors") or [])),
     )
-    catalog_bulk._insert_rows(
+    catalog_bulk.insert_rows(
         PaperCategory,
         ["paper_id", "category_id"],
         ((pk, c) for pk, r in relink for c in dict.fromkeys(r.get("category_links") or [])),
@@ -1079,23 +1086,6 @@ def _import_papers(chunk: Chunk, touched: set[int]) -> int:
             lambda: papers_changed.send(sender=Paper, arxiv_ids=changed_ids, source="import")
         )
     return len(changed_ids)
-
-
-def _import_announcements(chunk: Chunk, touched: set[int]) -> int:
-    papers = _papers(r["paper"] for _, r in chunk)
-    changed = 0
-    for line, r in chunk:
-        paper_id = _need(papers, r["paper"], "the paper", line)
-        changed += _upsert(
-            Announcement,
-            {"paper_id": paper_id, "day": _d(r["day"])},
-            {
-                "announce_type": r["announce_type"],
-                "version": r.get("version"),
-                "feed": r.get("feed") or "",
-            },
-        )
-    return changed
 
 
 def _import_users(chunk: Chunk, touched: set[int]) -> int:
@@ -1136,65 +1126,6 @@ def _import_users(chunk: Chunk, touched: set[int]) -> int:
     return changed
 
 
-def _per_user(model: type[models.Model], keys: Sequence[str], values: Callable[[Record], Record]):  # type: ignore[no-untyped-def]
-    def run(chunk: Chunk, touched: set[int]) -> int:
-        users = _users(r["user"] for _, r in chunk)
-        changed = 0
-        for line, r in chunk:
-            lookup: Record = {"user_id": _need(users, r["user"], "the user", line)}
-            for key in keys:
-                lookup[key] = r[key]
-            changed += _upsert(model, lookup, values(r))
-        return changed
-
-    return run
-
-
-def _email_values(r: Record) -> Record:
-    return {"verified": bool(r.get("verified")), "primary": bool(r.get("primary"))}
-
-
-def _import_api_tokens(chunk: Chunk, touched: set[int]) -> int:
-    users = _users(r["user"] for _, r in chunk)
-    changed = 0
-    for line, r in chunk:
-        changed += _upsert(
-            ApiToken,
-            {"digest": r["digest"]},
-            {
-                "user_id": _need(users, r["user"], "the user", line),
-                "name": r["name"],
-                "scope": r.get("scope") or ApiToken.Scope.READ,
-                "prefix": r.get("prefix") or "",
-                "created_at": _dt(r.get("created_at")) or timezone.now(),
-                "last_used_at": _dt(r.get("last_used_at")),
-                "revoked_at": _dt(r.get("revoked_at")),
-            },
-        )
-    return changed
-
-
-def _import_entries(chunk: Chunk, touched: set[int]) -> int:
-    papers = _papers(r["paper"] for _, r in chunk)
-    users = _users(r.get("submitted_by") for _, r in chunk)
-    changed = 0
-    for line, r in chunk:
-        paper_id = _need(papers, r["paper"], "the paper", line)
-        by = r.get("submitted_by")
-        values = {
-            "day": _d(r["day"]),
-            "submitted_by_id": _need(users, by, "the user", line) if by else None,
-            "submitted_by_name": r.get("submitted_by_name") or "",
-            "submitted_at": _dt(r["submitted_at"]),
-            "source": r.get("source") or DailyEntry.Source.MEMBER,
-            "hidden": bool(r.get("hidden")),
-        }
-        if _upsert(DailyEntry, {"paper_id": paper_id}, values):
-            changed += 1
-        touched.add(paper_id)
-    return changed
-
-
 def _import_votes(chunk: Chunk, touched: set[int]) -> int:
     papers = _papers(r["paper"] for _, r in chunk)
     users = _users(r["user"] for _, r in chunk)
@@ -1215,48 +1146,6 @@ def _import_votes(chunk: Chunk, touched: set[int]) -> int:
     Vote.objects.bulk_create(new)
     touched.update(v.paper_id for v in new)
     return len(new)
-
-
-def _import_comments(chunk: Chunk, touched: set[int]) -> int:
-    papers = _papers(r["paper"] for _, r in chunk)
-    users = _users(r["author"] for _, r in chunk)
-    changed = 0
-    for line, r in chunk:
-        paper_id = _need(papers, r["paper"], "the paper", line)
-        lookup = {
-            "paper_id": paper_id,
-            "author_id": _need(users, r["author"], "the user", line),
-            "created_at": _dt(r["created_at"]),
-        }
-        parent = r.get("parent")
-        values = {
-            "parent_id": _comment_id(parent, line) if parent else None,
-            "body": r["body"],
-            "body_html": r.get("body_html") or "",
-            "edited_at": _dt(r.get("edited_at")),
-            "deleted_at": _dt(r.get("deleted_at")),
-            "hidden": bool(r.get("hidden")),
-        }
-        if _upsert(Comment, lookup, values):
-            changed += 1
-            touched.add(paper_id)
-    return changed
-
-
-def _import_revisions(chunk: Chunk, touched: set[int]) -> int:
-    changed = 0
-    for line, r in chunk:
-        changed += _upsert(
-            CommentRevision,
-            {"comment_id": _comment_id(r["comment"], line), "number": r["number"]},
-            {
-                "body": r.get("body") or "",
-                "body_html": r.get("body_html") or "",
-                "written_at": _dt(r["written_at"]),
-                "replaced_at": _dt(r["replaced_at"]),
-            },
-        )
-    return changed
 
 
 def _import_moderation(chunk: Chunk, touched: set[int]) -> int:
@@ -1322,46 +1211,6 @@ def _collection_id(owner: int, slug: str, reading_list: bool, line: int) -> int:
     if cid is None:
         raise ImportFailed(line, f"names the collection {slug[:100]!r}, which is not here")
     return cid
-
-
-def _import_collection_items(chunk: Chunk, touched: set[int]) -> int:
-    users = _users(r["owner"] for _, r in chunk)
-    papers = _papers(r["paper"] for _, r in chunk)
-    changed = 0
-    for line, r in chunk:
-        owner = _need(users, r["owner"], "the user", line)
-        changed += _upsert(
-            CollectionItem,
-            {
-                "collection_id": _collection_id(
-                    owner, str(r["collection"]), bool(r.get("reading_list")), line
-                ),
-                "paper_id": _need(papers, r["paper"], "the paper", line),
-            },
-            {
-                "note": r.get("note") or "",
-                "position": int(r.get("position") or 0),
-                "source": r.get("source") or CollectionItem.Source.SAVED,
-                "added_at": _dt(r.get("added_at")) or timezone.now(),
-            },
-        )
-    return changed
-
-
-def _per_user_paper(model: type[models.Model], values: Callable[[Record], Record]):  # type: ignore[no-untyped-def]
-    def run(chunk: Chunk, touched: set[int]) -> int:
-        users = _users(r["user"] for _, r in chunk)
-        papers = _papers(r["paper"] for _, r in chunk)
-        changed = 0
-        for line, r in chunk:
-            lookup = {
-                "user_id": _need(users, r["user"], "the user", line),
-                "paper_id": _need(papers, r["paper"], "the paper", line),
-            }
-            changed += _upsert(model, lookup, values(r))
-        return changed
-
-    return run
 
 
 def _import_follows(chunk: Chunk, touched: set[int]) -> int:
@@ -1437,94 +1286,138 @@ def _import_subscriptions(chunk: Chunk, touched: set[int]) -> int:
     return changed
 
 
-def _import_sent(chunk: Chunk, touched: set[int]) -> int:
-    papers = _papers(r["paper"] for _, r in chunk)
-    subs = dict(
-        Subscription.objects.filter(
-            email__in={str(r["subscription"]).lower() for _, r in chunk}
-        ).values_list("email", "id")
-    )
-    changed = 0
-    for line, r in chunk:
-        changed += _upsert(
-            SentPaper,
-            {
-                "subscription_id": _need(
-                    subs, str(r["subscription"]).lower(), "the subscription", line
-                ),
-                "paper_id": _need(papers, r["paper"], "the paper", line),
-            },
-            {"issue_date": _d(r["issue_date"])},
-        )
-    return changed
-
-
-def _import_notifications(chunk: Chunk, touched: set[int]) -> int:
-    users = _users(r["user"] for _, r in chunk)
-    changed = 0
-    for line, r in chunk:
-        changed += _upsert(
-            Notification,
-            {
-                "user_id": _need(users, r["user"], "the user", line),
-                "comment_id": _comment_id(r["comment"], line),
-            },
-            {
-                "reason": r["reason"],
-                "created_at": _dt(r.get("created_at")) or timezone.now(),
-                "mailed_at": _dt(r.get("mailed_at")),
-            },
-        )
-    return changed
-
-
 IMPORTERS: dict[str, Callable[[Chunk, set[int]], int]] = {
-    "category": _import_categories,
+    "category": Upsert(Category, {"code": Value("code")}, {"name": Value("name", TEXT)}),
     "author": _import_authors,
     "paper": _import_papers,
-    "announcement": _import_announcements,
+    "announcement": Upsert(
+        Announcement,
+        {"paper_id": PAPER_ID, "day": Value("day", _d)},
+        {
+            "announce_type": Value("announce_type"),
+            "version": Value("version"),
+            "feed": Value("feed", TEXT),
+        },
+    ),
     "user": _import_users,
-    "profile": _per_user(
+    "profile": Upsert(
         Profile,
-        (),
-        lambda r: {
-            "suspended_at": _dt(r.get("suspended_at")),
-            "suspended_reason": r.get("suspended_reason") or "",
+        {"user_id": USER_ID},
+        {
+            "suspended_at": Value("suspended_at", _dt),
+            "suspended_reason": Value("suspended_reason", TEXT),
         },
     ),
-    "email_address": _per_user(EmailAddress, ("email",), _email_values),
-    "mail_preference": _per_user(
-        MailPreference, (), lambda r: {"replies": bool(r.get("replies", True))}
+    "email_address": Upsert(
+        EmailAddress,
+        {"user_id": USER_ID, "email": Value("email")},
+        {"verified": Value("verified", bool), "primary": Value("primary", bool)},
     ),
-    "reader_state": _per_user(
+    "mail_preference": Upsert(
+        MailPreference, {"user_id": USER_ID}, {"replies": Value("replies", bool, default=True)}
+    ),
+    "reader_state": Upsert(
         ReaderState,
-        (),
-        lambda r: {
-            "for_you_seen_at": _dt(r.get("for_you_seen_at")),
-            "for_you_previous_at": _dt(r.get("for_you_previous_at")),
-            "hide_read": bool(r.get("hide_read")),
-            "hide_saved": bool(r.get("hide_saved")),
+        {"user_id": USER_ID},
+        {
+            "for_you_seen_at": Value("for_you_seen_at", _dt),
+            "for_you_previous_at": Value("for_you_previous_at", _dt),
+            "hide_read": Value("hide_read", bool),
+            "hide_saved": Value("hide_saved", bool),
         },
     ),
-    "api_token": _import_api_tokens,
-    "entry": _import_entries,
+    "api_token": Upsert(
+        ApiToken,
+        {"digest": Value("digest")},
+        {
+            "user_id": USER_ID,
+            "name": Value("name"),
+            "scope": Value("scope", _or(ApiToken.Scope.READ)),
+            "prefix": Value("prefix", TEXT),
+            "created_at": Value("created_at", _dt_or_now),
+            "last_used_at": Value("last_used_at", _dt),
+            "revoked_at": Value("revoked_at", _dt),
+        },
+    ),
+    "entry": Upsert(
+        DailyEntry,
+        {"paper_id": PAPER_ID},
+        {
+            "day": Value("day", _d),
+            "submitted_by_id": Ref("user", "submitted_by", optional=True),
+            "submitted_by_name": Value("submitted_by_name", TEXT),
+            "submitted_at": Value("submitted_at", _dt),
+            "source": Value("source", _or(DailyEntry.Source.MEMBER)),
+            "hidden": Value("hidden", bool),
+        },
+        touch="always",
+    ),
     "vote": _import_votes,
-    "comment": _import_comments,
-    "comment_revision": _import_revisions,
+    "comment": Upsert(
+        Comment,
+        {
+            "paper_id": PAPER_ID,
+            "author_id": Ref("user", "author"),
+            "created_at": Value("created_at", _dt),
+        },
+        {
+            "parent_id": CommentRef("parent", optional=True),
+            "body": Value("body"),
+            "body_html": Value("body_html", TEXT),
+            "edited_at": Value("edited_at", _dt),
+            "deleted_at": Value("deleted_at", _dt),
+            "hidden": Value("hidden", bool),
+        },
+        touch="changed",
+    ),
+    "comment_revision": Upsert(
+        CommentRevision,
+        {"comment_id": CommentRef("comment"), "number": Value("number")},
+        {
+            "body": Value("body", TEXT),
+            "body_html": Value("body_html", TEXT),
+            "written_at": Value("written_at", _dt),
+            "replaced_at": Value("replaced_at", _dt),
+        },
+    ),
     "moderation_action": _import_moderation,
     "collection": _import_collections,
-    "collection_item": _import_collection_items,
-    "read_mark": _per_user_paper(
-        ReadMark, lambda r: {"read_at": _dt(r.get("read_at")) or timezone.now()}
+    "collection_item": Upsert(
+        CollectionItem,
+        {"collection_id": CollectionRef(), "paper_id": PAPER_ID},
+        {
+            "note": Value("note", TEXT),
+            "position": Value("position", lambda v: int(v or 0)),
+            "source": Value("source", _or(CollectionItem.Source.SAVED)),
+            "added_at": Value("added_at", _dt_or_now),
+        },
+    ),
+    "read_mark": Upsert(
+        ReadMark,
+        {"user_id": USER_ID, "paper_id": PAPER_ID},
+        {"read_at": Value("read_at", _dt_or_now)},
     ),
     "follow": _import_follows,
-    "feedback": _per_user_paper(
+    "feedback": Upsert(
         Feedback,
-        lambda r: {"value": r["value"], "created_at": _dt(r.get("created_at")) or timezone.now()},
+        {"user_id": USER_ID, "paper_id": PAPER_ID},
+        {"value": Value("value"), "created_at": Value("created_at", _dt_or_now)},
     ),
     "subscription": _import_subscriptions,
-    "sent_paper": _import_sent,
-    "notification": _import_notifications,
+    "sent_paper": Upsert(
+        SentPaper,
+        {"subscription_id": Ref("subscription", "subscription"), "paper_id": PAPER_ID},
+        {"issue_date": Value("issue_date", _d)},
+    ),
+    "notification": Upsert(
+        Notification,
+        {"user_id": USER_ID, "comment_id": CommentRef("comment")},
+        {
+            "reason": Value("reason"),
+            "created_at": Value("created_at", _dt_or_now),
+            "mailed_at": Value("mailed_at", _dt),
+        },
+    ),
 }
 
 
@@ -1634,31 +1527,29 @@ def reader_data(user: User) -> Record:
         "site": getattr(settings, "SITE_NAME", "Daily Papers"),
         "exported_at": _t(timezone.now()),
         "account": account,
-        "profile": _plain(profile_records(Profile.objects.filter(user_id=uid))),
-        "email_addresses": _plain(email_records(EmailAddress.objects.filter(user_id=uid))),
-        "entries_submitted": _plain(entry_records(DailyEntry.objects.filter(submitted_by_id=uid))),
-        "votes": _plain(vote_records(Vote.objects.filter(user_id=uid))),
-        "comments": _plain(comment_records(mine_comments)),
+        "profile": _plain(PROFILE.records(Profile.objects.filter(user_id=uid))),
+        "email_addresses": _plain(EMAIL_ADDRESS.records(EmailAddress.objects.filter(user_id=uid))),
+        "entries_submitted": _plain(ENTRY.records(DailyEntry.objects.filter(submitted_by_id=uid))),
+        "votes": _plain(VOTE.records(Vote.objects.filter(user_id=uid))),
+        "comments": _plain(COMMENT.records(mine_comments)),
         "comment_revisions": _plain(
-            revision_records(CommentRevision.objects.filter(comment__author_id=uid))
+            COMMENT_REVISION.records(CommentRevision.objects.filter(comment__author_id=uid))
         ),
-        "collections": _plain(collection_records(Collection.objects.filter(owner_id=uid))),
+        "collections": _plain(COLLECTION.records(Collection.objects.filter(owner_id=uid))),
         "collection_items": _plain(
-            collection_item_records(CollectionItem.objects.filter(collection__owner_id=uid))
+            COLLECTION_ITEM.records(CollectionItem.objects.filter(collection__owner_id=uid))
         ),
-        "read_marks": _plain(read_mark_records(ReadMark.objects.filter(user_id=uid))),
-        "follows": _plain(follow_records(Follow.objects.filter(user_id=uid))),
-        "feedback": _plain(feedback_records(Feedback.objects.filter(user_id=uid))),
-        "reader_state": _plain(reader_state_records(ReaderState.objects.filter(user_id=uid))),
+        "read_marks": _plain(READ_MARK.records(ReadMark.objects.filter(user_id=uid))),
+        "follows": _plain(FOLLOW.records(Follow.objects.filter(user_id=uid))),
+        "feedback": _plain(FEEDBACK.records(Feedback.objects.filter(user_id=uid))),
+        "reader_state": _plain(READER_STATE.records(ReaderState.objects.filter(user_id=uid))),
         "subscriptions": _plain(
             subscription_records(Subscription.objects.filter(user_id=uid), tokens=False)
         ),
         "mail_preference": _plain(
-            mail_preference_records(MailPreference.objects.filter(user_id=uid))
+            MAIL_PREFERENCE.records(MailPreference.objects.filter(user_id=uid))
         ),
-        "api_tokens": _plain(
-            api_token_records(ApiToken.objects.filter(user_id=uid), digests=False)
-        ),
+        "api_tokens": _plain(API_TOKEN.records(ApiToken.objects.filter(user_id=uid))),
     }
 
 

@@ -68,7 +68,7 @@ def upsert_papers(
     now = timezone.now()
     with transaction.atomic():
         # Look the ids up cheaply first: in a first import, most papers are new.
-        known = dict(_select_in(Paper, "arxiv_id", "id", list(latest)))
+        known = dict(select_in(Paper, "arxiv_id", "id", list(latest)))
         existing = (
             {p.arxiv_id: p for p in Paper.objects.filter(pk__in=known.values())} if known else {}
         )
@@ -130,13 +130,13 @@ def _insert_papers(papers: Sequence[dict[str, Any]], source: str, now: datetime)
     with one statement; returns their ids by arXiv id."""
     if not papers:
         return {}
-    columns = _paper_columns()
+    columns = paper_columns()
     fixed = {"last_source": source, "created_at": now, "changed_at": now}
     defaults = {
         name: convert(fixed[name]) if name in fixed else default
         for name, _, convert, default in columns
     }
-    _insert_rows(
+    insert_rows(
         Paper,
         [column for _, column, _, _ in columns],
         (
@@ -147,10 +147,10 @@ def _insert_papers(papers: Sequence[dict[str, Any]], source: str, now: datetime)
             for paper in papers
         ),
     )
-    return dict(_select_in(Paper, "arxiv_id", "id", [p["arxiv_id"] for p in papers]))
+    return dict(select_in(Paper, "arxiv_id", "id", [p["arxiv_id"] for p in papers]))
 
 
-def _paper_columns() -> list[tuple[str, str, Callable[[Any], Any], Any]]:
+def paper_columns() -> list[tuple[str, str, Callable[[Any], Any], Any]]:
     """(attribute, column, how a value goes into a raw INSERT, the default so converted) of
     each of Paper's columns but the primary key."""
     columns = []
@@ -178,8 +178,8 @@ def _link_authors(links: Links, cache: AuthorCache | None, *, new: bool) -> None
         return
     if not new:
         PaperAuthor.objects.filter(paper__in=[pk for pk, _ in links]).delete()
-    ids = _author_ids({name for _, names in links for name in names}, cache)
-    _insert_rows(
+    ids = author_ids({name for _, names in links for name in names}, cache)
+    insert_rows(
         PaperAuthor,
         ["paper_id", "author_id", "position"],
         ((pk, ids[name], position) for pk, names in links for position, name in enumerate(names)),
@@ -194,36 +194,36 @@ def _link_categories(links: Links, *, new: bool) -> None:
         PaperCategory.objects.filter(paper__in=[pk for pk, _ in links]).delete()
     codes = {code for _, codes in links for code in codes}
     known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
-    _insert_rows(
+    insert_rows(
         Category,
         ["code", "name"],
         ((code, "") for code in sorted(codes - known)),
         ignore_conflicts=True,
     )
-    _insert_rows(
+    insert_rows(
         PaperCategory,
         ["paper_id", "category_id"],
         ((pk, code) for pk, codes in links for code in codes),
     )
 
 
-def _author_ids(names: set[str], cache: AuthorCache | None) -> dict[str, int]:
+def author_ids(names: set[str], cache: AuthorCache | None) -> dict[str, int]:
     """Ids of Author records for the names, creating the missing ones."""
     known = cache.ids if cache is not None else {}
     ids = {name: known[name] for name in names if name in known}
     ordered = sorted(name for name in names if name not in ids)
-    found = dict(_select_in(Author, "name", "id", ordered))
+    found = dict(select_in(Author, "name", "id", ordered))
     missing = [name for name in ordered if name not in found]
     if missing:
-        _insert_rows(Author, ["name"], ((name,) for name in missing), ignore_conflicts=True)
-        found.update(_select_in(Author, "name", "id", missing))
+        insert_rows(Author, ["name"], ((name,) for name in missing), ignore_conflicts=True)
+        found.update(select_in(Author, "name", "id", missing))
     if cache is not None:
         cache.learn(found)
     ids.update(found)
     return ids
 
 
-def _insert_rows(
+def insert_rows(
     model: type[models.Model],
     columns: Sequence[str],
     rows: Iterable[tuple[Any, ...]],
@@ -260,7 +260,7 @@ def _insert_rows(
         )
 
 
-def _select_in(
+def select_in(
     model: type[models.Model], key: str, value: str, keys: Sequence[Any]
 ) -> Iterator[tuple[Any, Any]]:
     """(key, value) rows of the model whose key column is one of keys, with the keys sent as

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from tests.conftest import (
     free_port,
     run_cli,
     snapshot_line,
+    start_cli_process,
 )
 
 pytestmark = pytest.mark.slow
@@ -260,26 +260,17 @@ def test_stdio_server_migrates_a_fresh_folder_and_keeps_stdout_to_the_protocol(t
 
 
 def start_http(env: dict[str, str], log: Path, address: str, port: int) -> subprocess.Popen[bytes]:
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dailypapers.cli", "mcp", "--http", address],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 60
-    while True:
+    def answering() -> bool:  # any answer: the transport is up
         try:
             httpx.get(f"http://127.0.0.1:{port}/mcp", timeout=2)
-            return proc
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-            raise AssertionError(log.read_text())
-        time.sleep(0.2)
+        except httpx.TransportError as exc:
+            raise OSError(str(exc)) from exc
+        return True
+
+    proc: subprocess.Popen[bytes] = start_cli_process(
+        env, log, ["mcp", "--http", address], answering
+    )
+    return proc
 
 
 def test_http_transport_answers_every_tool(mcp_env, tmp_path):

@@ -18,10 +18,8 @@ from .paging import (
     MAX_CURSOR_CHARS,
     MAX_LIMIT,
     Key,
+    answer_page,
     as_day,
-    conditional,
-    keyset,
-    link_next,
 )
 from .schemas import EntryPage, entry_out
 
@@ -49,10 +47,15 @@ def _page(
     keys: tuple[Key, ...],
     params: PageParams,
 ) -> Any:
-    page, cursor = keyset(entries, kind, keys, params.cursor, params.limit)
-    link_next(request, response, cursor)
-    return conditional(
-        request, response, EntryPage(items=[entry_out(e) for e in page], next=cursor)
+    return answer_page(
+        request,
+        response,
+        entries,
+        kind=kind,
+        keys=keys,
+        params=params,
+        item=entry_out,
+        page=EntryPage,
     )
 
 

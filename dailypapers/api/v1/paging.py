@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.core import signing
 from django.core.cache import cache
@@ -192,3 +193,31 @@ def keyset(
     page = found[:limit]
     more = len(found) > limit and page
     return page, make_cursor(kind, [k.value(page[-1]) for k in keys]) if more else None
+
+
+class PageRequest(Protocol):
+    """A list's query parameters: where to start, and how many."""
+
+    cursor: str | None
+    limit: int
+
+
+def answer_page(
+    request: HttpRequest,
+    response: HttpResponse,
+    rows: QuerySet[M],
+    *,
+    kind: str,
+    keys: tuple[Key, ...],
+    params: PageRequest,
+    item: Callable[[M], Schema],
+    page: Callable[..., Schema],
+    **fields: Any,
+) -> Any:
+    """The shape every paged list answers in: one page of ``rows`` (``keyset``), each row
+    as ``item``, in a ``page`` schema with ``next`` (and ``fields``), the next page's link
+    in a ``Link`` header, conditional on the body's ETag."""
+    found, cursor = keyset(rows, kind, keys, params.cursor, params.limit)
+    link_next(request, response, cursor)
+    body = page(items=[item(row) for row in found], next=cursor, **fields)
+    return conditional(request, response, body)

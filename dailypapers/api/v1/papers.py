@@ -17,7 +17,7 @@ from dailypapers.search.services import similar_papers
 
 from .base import READ_ERRORS, ApiError
 from .lists import PageParams
-from .paging import Key, conditional, keyset, link_next, make_cursor, read_cursor
+from .paging import Key, answer_page, conditional, link_next, make_cursor, read_cursor
 from .schemas import PaperDetail, PaperPage, featured_out, paper_out
 
 router = Router(tags=["papers"])
@@ -42,12 +42,16 @@ def find_paper(arxiv_id: str) -> Paper:
 @router.get("/papers", response={200: PaperPage, **READ_ERRORS}, summary="Papers, newest first")
 def papers(request: HttpRequest, response: HttpResponse, params: Query[PageParams]) -> Any:
     """Every paper of the catalogue, newest submission first."""
-    page, cursor = keyset(
-        with_upvotes(Paper.objects.all()), "papers", NEWEST, params.cursor, params.limit
+    return answer_page(
+        request,
+        response,
+        with_upvotes(Paper.objects.all()),
+        kind="papers",
+        keys=NEWEST,
+        params=params,
+        item=paper_out,
+        page=PaperPage,
     )
-    link_next(request, response, cursor)
-    body = PaperPage(items=[paper_out(p) for p in page], next=cursor)
-    return conditional(request, response, body)
 
 
 class SimilarParams(Schema):

@@ -17,7 +17,7 @@ from dailypapers.library.models import Collection, CollectionItem
 
 from .base import READ_ERRORS, ApiError
 from .lists import PageParams
-from .paging import Key, conditional, keyset, link_next
+from .paging import Key, answer_page, conditional
 from .schemas import EntryOut, EntryPage, PaperOut, entry_out, paper_out
 
 router = Router(tags=["people"])
@@ -79,10 +79,16 @@ def submissions(
     """The papers a member featured, newest first (the profile's Submissions tab)."""
     user = member(username)
     entries = DailyEntry.objects.for_list().visible().filter(submitted_by=user)
-    page, cursor = keyset(entries, f"submissions:{user.pk}", NEWEST, params.cursor, params.limit)
-    link_next(request, response, cursor)
-    body = EntryPage(items=[entry_out(e) for e in page], next=cursor)
-    return conditional(request, response, body)
+    return answer_page(
+        request,
+        response,
+        entries,
+        kind=f"submissions:{user.pk}",
+        keys=NEWEST,
+        params=params,
+        item=entry_out,
+        page=EntryPage,
+    )
 
 
 @router.get(
@@ -98,14 +104,22 @@ def upvotes(
     votes = Vote.objects.filter(user=user, paper__daily_entry__hidden=False).select_related(
         "paper__daily_entry__submitted_by"
     )
-    page, cursor = keyset(votes, f"upvotes:{user.pk}", RECENT, params.cursor, params.limit)
-    items: list[EntryOut] = []
-    for vote in page:
+
+    def voted(vote: Vote) -> EntryOut:
         entry = vote.paper.daily_entry
         entry.paper = vote.paper
-        items.append(entry_out(entry))
-    link_next(request, response, cursor)
-    return conditional(request, response, EntryPage(items=items, next=cursor))
+        return entry_out(entry)
+
+    return answer_page(
+        request,
+        response,
+        votes,
+        kind=f"upvotes:{user.pk}",
+        keys=RECENT,
+        params=params,
+        item=voted,
+        page=EntryPage,
+    )
 
 
 class MemberCommentOut(Schema):
@@ -134,9 +148,14 @@ def comments(
     """A member's comments readers see, newest first (the Comments tab)."""
     user = member(username)
     shown = Comment.objects.shown().filter(author=user).select_related("paper")
-    page, cursor = keyset(shown, f"comments-of:{user.pk}", RECENT, params.cursor, params.limit)
-    items = [
-        MemberCommentOut(
+    return answer_page(
+        request,
+        response,
+        shown,
+        kind=f"comments-of:{user.pk}",
+        keys=RECENT,
+        params=params,
+        item=lambda c: MemberCommentOut(
             id=c.pk,
             paper_id=c.paper.arxiv_id,
             paper_title=c.paper.title,
@@ -144,11 +163,9 @@ def comments(
             body_html=c.body_html,
             created_at=c.created_at,
             edited_at=c.edited_at,
-        )
-        for c in page
-    ]
-    link_next(request, response, cursor)
-    return conditional(request, response, MemberCommentPage(items=items, next=cursor))
+        ),
+        page=MemberCommentPage,
+    )
 
 
 class CollectionOut(Schema):
@@ -194,10 +211,16 @@ def collections(
     """A member's public collections, by name."""
     user = member(username)
     found = _public(user).annotate(paper_count=Count("items"))
-    page, cursor = keyset(found, f"collections:{user.pk}", BY_NAME, params.cursor, params.limit)
-    items = [collection_out(c, user, c.paper_count) for c in page]
-    link_next(request, response, cursor)
-    return conditional(request, response, CollectionPage(items=items, next=cursor))
+    return answer_page(
+        request,
+        response,
+        found,
+        kind=f"collections:{user.pk}",
+        keys=BY_NAME,
+        params=params,
+        item=lambda c: collection_out(c, user, c.paper_count),
+        page=CollectionPage,
+    )
 
 
 class ItemOut(Schema):
@@ -241,17 +264,18 @@ def collection(
             )
         )
     )
-    page, cursor = keyset(entries, f"items:{found.pk}", IN_ORDER, params.cursor, params.limit)
-    items = [
-        ItemOut(
+    return answer_page(
+        request,
+        response,
+        entries,
+        kind=f"items:{found.pk}",
+        keys=IN_ORDER,
+        params=params,
+        item=lambda i: ItemOut(
             paper=paper_out(i.paper, int(i.upvotes)),  # type: ignore[attr-defined]
             note=i.note,
             added_at=i.added_at,
-        )
-        for i in page
-    ]
-    link_next(request, response, cursor)
-    body = CollectionItems(
-        collection=collection_out(found, user, found.items.count()), items=items, next=cursor
+        ),
+        page=CollectionItems,
+        collection=collection_out(found, user, found.items.count()),
     )
-    return conditional(request, response, body)
