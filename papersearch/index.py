@@ -43,6 +43,9 @@ from papersearch.writer import Writer, vectors_for
 
 ProgressCallback = Callable[[str, int, int], None]
 SCORE_CHUNK = 16_384  # candidates scored against the library at a time
+# Below this MiniLM cosine a paper found by meaning alone is noise: made-up words reach up to
+# about 0.XX, judged hits of real queries are above it (bench/dense_floor.py, docs/search.md).
+DENSE_FLOOR = 0.30
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class IndexConfig:
     strong_dense_weight: float | None = 0.3
     verbatim_words: int = 6  # a query this long found word for word in a paper puts it first
     verbatim_depth: int = 10  # among the lexical top this many (0: off)
+    exact_title: bool = True  # a query that is a lexical top paper's title puts it first
+    dense_floor: float = DENSE_FLOOR  # cosine under which a hit by meaning alone is dropped
+    catch_up: bool = True  # while embedding catches up, the dense side weighs its share
     sort_pool: int = 1000
 
 
@@ -252,6 +258,7 @@ class SearchIndex:
             return rows, scores, count, True
         if mode == Mode.DENSE:
             rows, scores = ranking.dense(gen, parsed, filters, k, vector())
+            rows, scores = ranking.above(rows, scores, self.config.dense_floor)
             return rows, scores, len(rows), False
         rows, scores, total = ranking.hybrid(
             gen, parsed, filters, k, vector=vector, config=self.config

@@ -241,6 +241,24 @@ class LexicalIndex:
         found, _scores, _count = self.search(restricted, len(rows))
         return {int(r) for r in found}
 
+    def titles(self, rows: Sequence[int]) -> dict[int, str]:
+        """The stored title of each of ``rows``."""
+        if len(rows) == 0:
+            return {}
+        searcher = self.index.searcher()
+        by_row = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+        result = searcher.search(by_row, limit=len(rows), count=False)
+        out: dict[int, str] = {}
+        for _score, address in result.hits:
+            doc = searcher.doc(address)
+            out[int(doc["row"][0])] = str(doc["title"][0]) if doc["title"] else ""
+        return out
+
+    @staticmethod
+    def words_of(text: str) -> list[str]:
+        """``text`` as the tokenizer cuts it, lower-cased."""
+        return _TOKEN.findall(text.lower())
+
     def highlights(self, rows: Sequence[int], parsed: ParsedQuery) -> dict[int, dict[str, Snippet]]:
         """For each row, a snippet of its title and abstract with the query's terms marked
         (a field where no term occurs is left out)."""
