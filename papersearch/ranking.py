@@ -96,10 +96,11 @@ def hybrid(
     *,
     vector: Callable[[], FloatArray],
     config: IndexConfig,
+    floor: float = 0.0,
 ) -> tuple[RowArray, FloatArray, int]:
     """Both sides fused: rows and scores (at least ``k`` when that many match) and an
     estimate of the total. ``vector`` gives the query's vector (called while the lexical side
-    runs)."""
+    runs); papers found by meaning alone under ``floor`` are left out."""
     pool = max(k, config.pool)
     # The lexical side runs in another thread while this one embeds the query (tantivy
     # and torch both release the GIL). Unfiltered, it does not count its matches:
@@ -114,7 +115,7 @@ def hybrid(
         words, count = lexical_side.result()
     if plain:
         count = gen.lexical.estimate_matches(parsed.words)
-    near = above(*near, config.dense_floor, keep=words[0])
+    near = above(*near, floor, keep=words[0])
     share = gen.columns.embedded_share if config.catch_up else 1.0
     strong_weight = config.strong_dense_weight
     rows, scores = fuse(

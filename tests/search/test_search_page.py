@@ -96,3 +96,18 @@ def test_the_form_works_without_javascript(client, indexed):
     html = client.get("/search").content.decode()
     assert '<form class="search-form" method="get" action="/search"' in html
     assert 'name="q"' in html and 'type="submit"' in html
+
+
+def test_mode_select_and_a_bad_mode(client, indexed):
+    """The page offers hybrid (the default), lexical and dense; a mode it does not know is
+    named on the page (a 200 with hybrid results), never an error."""
+    html = client.get("/search", {"q": "quantum surface codes"}).content.decode()
+    assert '<select name="mode"' in html and '<option value="lexical"' in html
+    lexical = client.get("/search", {"q": "quantum", "mode": "lexical"}).content.decode()
+    assert titles(lexical) and 'value="lexical" selected' in lexical
+    for bad in ("semantic", "<script>x</script>", "dense\x00"):
+        page = client.get("/search", {"q": "quantum", "mode": bad})
+        assert page.status_code == 200, bad
+        html = page.content.decode()
+        assert "is not a search mode" in html and titles(html), bad
+        assert "<script>x</script>" not in html
