@@ -111,3 +111,11 @@ def test_mode_select_and_a_bad_mode(client, indexed):
         html = page.content.decode()
         assert "is not a search mode" in html and titles(html), bad
         assert "<script>x</script>" not in html
+
+
+def test_no_match_says_so_and_links_the_help_page(client, indexed):
+    html = client.get("/search", {"q": "qwxz blorft vemp", "mode": "lexical"}).content.decode()
+    assert not titles(html) and "No papers match" in html
+    assert 'href="/search/help"' in html
+    help_page = client.get("/search/help")
+    assert help_page.status_code == 200 and b"Query language" in help_page.content
