@@ -29,6 +29,7 @@ class Columns:
     _cat_rows: npt.NDArray[np.int64] | None = field(default=None, repr=False)
     # (live rows, every live row embedded): read by every search, so counted once
     _counts: tuple[int, bool] | None = field(default=None, repr=False)
+    _embedded_live: int = field(default=0, repr=False)
 
     @classmethod
     def empty(cls) -> Columns:
@@ -129,9 +130,17 @@ class Columns:
         counts = self._counts
         if counts is None:
             live = int(np.count_nonzero(self.alive))
-            counts = (live, bool(np.all(self.embedded | ~self.alive)))
+            embedded = int(np.count_nonzero(self.embedded & self.alive)) if live else 0
+            counts = (live, embedded == live)
             self._counts = counts
+            self._embedded_live = embedded
         return counts
+
+    @property
+    def embedded_share(self) -> float:
+        """The share of live rows that have their vector (1.0 for an empty index)."""
+        live, everything = self._summary()
+        return 1.0 if everything or not live else self._embedded_live / live
 
     @property
     def live(self) -> int:

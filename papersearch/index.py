@@ -43,6 +43,12 @@ from papersearch.writer import Writer, vectors_for
 
 ProgressCallback = Callable[[str, int, int], None]
 SCORE_CHUNK = 16_384  # candidates scored against the library at a time
+# Below this MiniLM cosine a paper found by meaning alone is noise: on the 142k corpus every
+# judged arxiv-dev hit in the dense top 100 is at 0.464 or more (1%: 0.487) and every title
+# query reaches its paper at 0.448 or more, while 98% of made-up queries reach no paper at
+# 0.40 (median best 0.31, 99%: 0.41; bench/dense_floor.py, docs/search.md).
+DENSE_FLOOR = 0.40
+DENSE_FLOORS = {MODEL_NAME: DENSE_FLOOR}  # a floor is its model's: another model, no floor
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,10 @@ class IndexConfig:
     strong_dense_weight: float | None = 0.3
     verbatim_words: int = 6  # a query this long found word for word in a paper puts it first
     verbatim_depth: int = 10  # among the lexical top this many (0: off)
+    exact_title: bool = True  # a query that is a lexical top paper's title puts it first
+    dense_floor: float | None = None  # cosine under which a hit by meaning alone is dropped
+    # (None: the embedding model's, ``DENSE_FLOORS``; 0: none)
+    catch_up: bool = True  # while embedding catches up, the dense side weighs its share
     sort_pool: int = 1000
 
 
@@ -250,13 +260,22 @@ class SearchIndex:
         if mode == Mode.LEXICAL:
             (rows, scores), count = ranking.lexical(gen, parsed, filters, k)
             return rows, scores, count, True
+        floor = self.dense_floor()
         if mode == Mode.DENSE:
             rows, scores = ranking.dense(gen, parsed, filters, k, vector())
+            rows, scores = ranking.above(rows, scores, floor)
             return rows, scores, len(rows), False
         rows, scores, total = ranking.hybrid(
-            gen, parsed, filters, k, vector=vector, config=self.config
+            gen, parsed, filters, k, vector=vector, config=self.config, floor=floor
         )
         return rows, scores, total, False
+
+    def dense_floor(self) -> float:
+        """The cosine under which a paper found by meaning alone is left out."""
+        if self.config.dense_floor is not None:
+            return self.config.dense_floor
+        model = self.embedder.model_name if self.embedder is not None else self.model_name
+        return DENSE_FLOORS.get(model, 0.0)
 
     @staticmethod
     def _browse(

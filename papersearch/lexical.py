@@ -35,6 +35,7 @@ SNIPPET_FIELDS = ["title", "abstract"]
 NO_DATE = -(2**31)
 EPOCH = dt.date(1970, 1, 1)
 WRITER_HEAP = 128_000_000
+CLING_BYTES = 64  # how far a snippet widens to the spaces around its fragment
 
 
 def day_number(date: dt.date | None) -> int:
@@ -240,6 +241,24 @@ class LexicalIndex:
         found, _scores, _count = self.search(restricted, len(rows))
         return {int(r) for r in found}
 
+    def titles(self, rows: Sequence[int]) -> dict[int, str]:
+        """The stored title of each of ``rows``."""
+        if len(rows) == 0:
+            return {}
+        searcher = self.index.searcher()
+        by_row = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+        result = searcher.search(by_row, limit=len(rows), count=False)
+        out: dict[int, str] = {}
+        for _score, address in result.hits:
+            doc = searcher.doc(address)
+            out[int(doc["row"][0])] = str(doc["title"][0]) if doc["title"] else ""
+        return out
+
+    @staticmethod
+    def words_of(text: str) -> list[str]:
+        """``text`` as the tokenizer cuts it, lower-cased."""
+        return _TOKEN.findall(text.lower())
+
     def highlights(self, rows: Sequence[int], parsed: ParsedQuery) -> dict[int, dict[str, Snippet]]:
         """For each row, a snippet of its title and abstract with the query's terms marked
         (a field where no term occurs is left out)."""
@@ -268,16 +287,44 @@ class LexicalIndex:
                 found = generator.snippet_from_doc(doc)
                 marks = [(r.start, r.end) for r in found.highlighted()]
                 if marks:
-                    snippets[field] = _snippet(found.fragment(), marks)
+                    cut = found.fragment_range()
+                    snippets[field] = _snippet(
+                        str(doc[field][0]), (cut.start, cut.end), marks, whole=field == "title"
+                    )
             out[int(doc["row"][0])] = snippets
         return out
 
 
-def _snippet(fragment: str, byte_spans: Sequence[tuple[int, int]]) -> Snippet:
-    """tantivy marks UTF-8 byte ranges; a ``Snippet`` holds character offsets."""
-    data = fragment.encode("utf-8")
-    spans = tuple(
-        (len(data[:start].decode("utf-8", "ignore")), len(data[:end].decode("utf-8", "ignore")))
-        for start, end in sorted(byte_spans)
-    )
-    return Snippet(fragment, spans)
+def _snippet(
+    text: str,
+    fragment: tuple[int, int],
+    byte_spans: Sequence[tuple[int, int]],
+    *,
+    whole: bool = False,
+) -> Snippet:
+    """The snippet of ``text`` around tantivy's ``fragment`` (a UTF-8 byte range of
+    ``text``, with the marks ``byte_spans`` relative to its start), in characters.
+
+    tantivy's fragment runs from the first word it keeps to the last, so it drops what
+    clings to them: a title's closing bracket or full stop ("(LLMs)", "Robots."), the
+    dollar opening ``$H_0$``. The snippet is the ``whole`` text (a title), or the fragment
+    widened to the spaces around it (at most ``CLING_BYTES`` more a side).
+    """
+    data = text.encode("utf-8")
+    start, end = fragment
+    if whole:
+        start, end = 0, len(data)
+    else:
+        floor, ceiling = max(0, start - CLING_BYTES), min(len(data), end + CLING_BYTES)
+        while start > floor and not data[start - 1 : start].isspace():
+            start -= 1
+        while end < ceiling and not data[end : end + 1].isspace():
+            end += 1
+    shift = fragment[0] - start
+    piece = data[start:end]
+
+    def chars(at: int) -> int:
+        return len(piece[:at].decode("utf-8", "ignore"))
+
+    spans = tuple((chars(a + shift), chars(b + shift)) for a, b in sorted(byte_spans))
+    return Snippet(piece.decode("utf-8", "ignore"), spans)

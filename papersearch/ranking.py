@@ -96,10 +96,11 @@ def hybrid(
     *,
     vector: Callable[[], FloatArray],
     config: IndexConfig,
+    floor: float = 0.0,
 ) -> tuple[RowArray, FloatArray, int]:
     """Both sides fused: rows and scores (at least ``k`` when that many match) and an
     estimate of the total. ``vector`` gives the query's vector (called while the lexical side
-    runs)."""
+    runs); papers found by meaning alone under ``floor`` are left out."""
     pool = max(k, config.pool)
     # The lexical side runs in another thread while this one embeds the query (tantivy
     # and torch both release the GIL). Unfiltered, it does not count its matches:
@@ -114,19 +115,55 @@ def hybrid(
         words, count = lexical_side.result()
     if plain:
         count = gen.lexical.estimate_matches(parsed.words)
+    near = above(*near, floor, keep=words[0])
+    share = gen.columns.embedded_share if config.catch_up else 1.0
+    strong_weight = config.strong_dense_weight
     rows, scores = fuse(
         words,
         near,
         config.fusion,
         k=config.rrf_k,
-        dense_weight=config.dense_weight,
+        dense_weight=config.dense_weight * share,
         pin=config.strong_margin,
-        strong_dense_weight=config.strong_dense_weight,
+        strong_dense_weight=None if strong_weight is None else strong_weight * share,
     )
     pinned = verbatim(gen, parsed, words[0], config)
+    titled = exact_titles(gen, parsed, words[0], config)
+    if len(titled):
+        pinned = np.concatenate([titled, pinned[~np.isin(pinned, titled)]])
     if len(pinned):
         rows, scores = pin_rows((rows, scores), pinned)
     return rows, scores, max(len(rows), count)
+
+
+def above(
+    rows: RowArray, scores: FloatArray, floor: float, *, keep: RowArray | None = None
+) -> Ranked:
+    """The dense hits scoring ``floor`` or more (``keep``: rows kept whatever their score,
+    the ones the words found too)."""
+    if floor <= 0 or not len(rows):
+        return rows, scores
+    wanted = scores >= floor
+    if keep is not None and len(keep):
+        wanted |= np.isin(rows, keep)
+    return rows[wanted], scores[wanted]
+
+
+def exact_titles(
+    gen: Generation, parsed: ParsedQuery, lexical_rows: RowArray, config: IndexConfig
+) -> RowArray:
+    """Lexical top rows whose title is the query, word for word (case and punctuation
+    aside): a reader who types a paper's whole title means that paper, however few of the
+    papers near it in meaning have vectors yet."""
+    if not config.exact_title or config.verbatim_depth <= 0 or not parsed.words:
+        return lexical_rows[:0]
+    if parsed.phrases or parsed.excluded or parsed.authors:
+        return lexical_rows[:0]
+    top = lexical_rows[: config.verbatim_depth]
+    wanted = gen.lexical.words_of(" ".join(parsed.words))
+    titles = gen.lexical.titles(top.tolist())
+    same = [gen.lexical.words_of(titles.get(int(r), "")) == wanted for r in top.tolist()]
+    return top[np.asarray(same, dtype=np.bool_)]
 
 
 def verbatim(

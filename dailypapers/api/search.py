@@ -13,7 +13,7 @@ from pydantic import Field
 from dailypapers.community.models import Comment, DailyEntry
 from dailypapers.search.holder import SearchUnavailable
 from dailypapers.search.services import MAX_QUERY_CHARS, SearchRequest, search_papers
-from papersearch import Snippet
+from papersearch import Mode, Snippet
 
 from .hf import ERRORS, RETRY_SECONDS, HfError, ItemOut, check_rate, item_out, json_answer
 
@@ -37,6 +37,11 @@ class SearchParams(Schema):
         "", max_length=MAX_QUERY_CHARS, description="The query (the search page's language)."
     )
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="How many papers, 1-120.")
+    mode: Mode = Field(
+        Mode.HYBRID,
+        description="Which rankers answer: hybrid (words and meaning), lexical (words only) "
+        "or dense (meaning only). Not Hugging Face's: theirs has no such parameter.",
+    )
 
 
 def text_parts(snippet: Snippet | None, text: str) -> list[dict[str, str]]:
@@ -71,7 +76,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
     ``/api/daily_papers``, featured or not, with the matched terms marked."""
     check_rate(request)
     try:
-        page = search_papers(SearchRequest(query=params.q, limit=params.limit))
+        page = search_papers(SearchRequest(query=params.q, limit=params.limit, mode=params.mode))
     except SearchUnavailable:
         raise HfError(
             503,

@@ -1,4 +1,5 @@
-"""The search page's query string, read leniently: a bad field is dropped, never an error."""
+"""The search page's query string, read leniently: a bad field is dropped, never an error
+(a bad ``mode`` is also named on the page, so a reader comparing modes sees it was not used)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+
+from papersearch import Mode
 
 from .services import MAX_QUERY_CHARS, SearchRequest, Sort, clean_query
 
@@ -27,6 +30,16 @@ class SearchForm(forms.Form):
         choices=[(s.value, s.value.capitalize()) for s in Sort],
         label="Sort by",
     )
+    mode = forms.ChoiceField(
+        required=False,
+        choices=[(m.value, m.value.capitalize()) for m in (Mode.HYBRID, Mode.LEXICAL, Mode.DENSE)],
+        label="Match by",
+        help_text="Hybrid: words and meaning; lexical: words only; dense: meaning only.",
+        error_messages={
+            "invalid_choice": "%(value)s is not a search mode (hybrid, lexical or dense): "
+            "these results are hybrid."
+        },
+    )
     page = forms.IntegerField(required=False, min_value=1)
 
     def clean_cat(self) -> tuple[str, ...]:
@@ -45,6 +58,7 @@ class SearchForm(forms.Form):
             date_to=data.get("date_to"),
             has_code=True if data.get("code") else None,
             sort=Sort(data.get("sort") or Sort.RELEVANCE),
+            mode=Mode(data.get("mode") or Mode.HYBRID),
             offset=(page - 1) * PER_PAGE,
             limit=PER_PAGE,
         )

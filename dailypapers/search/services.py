@@ -44,6 +44,7 @@ class SearchRequest:
     sort: Sort = Sort.RELEVANCE
     offset: int = 0
     limit: int = 20
+    mode: Mode = Mode.HYBRID  # which rankers answer: hybrid, lexical (words) or dense (meaning)
     exclude: frozenset[str] = frozenset()  # arXiv ids the reader hides (read or saved): the
     # index leaves them out inside the search, so pages stay full
 
@@ -98,7 +99,7 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
     index = index or open_index()
     filters = request.filters()
     if request.sort == Sort.VOTES:
-        pool = index.search(query, filters, limit=MAX_RESULTS, highlight=False)
+        pool = index.search(query, filters, limit=MAX_RESULTS, mode=request.mode, highlight=False)
         ranked = _by_votes([hit.id for hit in pool.hits])
         page_ids = ranked[request.offset : request.offset + limit]
         scores = {hit.id: hit.score for hit in pool.hits}
@@ -107,7 +108,12 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
         found = pool
     else:
         found = index.search(
-            query, filters, IndexSort(request.sort.value), limit=limit, offset=request.offset
+            query,
+            filters,
+            IndexSort(request.sort.value),
+            limit=limit,
+            offset=request.offset,
+            mode=request.mode,
         )
         hits = [(hit.id, hit.score, hit.highlights) for hit in found.hits]
     # The index leaves out what the reader hides; how many of those the words match is

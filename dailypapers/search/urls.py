@@ -5,6 +5,7 @@ from . import feeds, foryou_views, views
 app_name = "search"
 urlpatterns = [
     path("search", views.search, name="search"),
+    path("search/help", views.search_help, name="help"),
     path("search/follow", views.follow_search, name="follow"),
     path("search/feed.rss", feeds.search_feed, {"kind": "rss"}, name="feed_rss"),
     path("search/feed.atom", feeds.search_feed, {"kind": "atom"}, name="feed_atom"),

@@ -52,6 +52,12 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@require_GET
+def search_help(request: HttpRequest) -> HttpResponse:
+    """How to search: the query language, the modes, and why a search can find nothing."""
+    return render(request, "search/help.html")
+
+
 def _follow_context(request: HttpRequest) -> dict[str, object]:
     """What the follow buttons need: the search as it would be saved (none when there is
     nothing to save), whether the reader saved it, and the filter's categories."""

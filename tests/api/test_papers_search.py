@@ -57,3 +57,16 @@ def test_html_in_titles_comes_back_as_text(client, add_papers, search_settings):
     parts = entry["highlightedTitle"]
     assert "".join(p["text"] for p in parts) == entry["paper"]["title"]
     assert {"type": "highlight", "text": "graphs"} in parts
+
+
+def test_mode_chooses_the_rankers(client, indexed):
+    """``mode=lexical`` finds papers by their words only, ``dense`` by meaning; a mode
+    that is none of the three is a 400 that names the parameter."""
+    lexical = client.get(URL, {"q": "quantum", "mode": "lexical"}).json()
+    assert lexical and all("quantum" in e["title"].lower() for e in lexical)
+    for mode in ("dense", "hybrid"):
+        assert client.get(URL, {"q": "quantum", "mode": mode}).status_code == 200
+    for bad in ("semantic", "", "HYBRID\x00", "<b>"):
+        refused = client.get(URL, {"q": "quantum", "mode": bad})
+        assert refused.status_code == 400, bad
+        assert "mode" in refused.json()["error"], bad

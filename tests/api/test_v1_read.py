@@ -220,12 +220,23 @@ def test_a_cursor_belongs_to_its_query(client, v1_data):
     assert answer.status_code == 400 and answer.json()["code"] == "bad_cursor"
 
 
+def test_search_mode_is_the_readers_choice(client, v1_data):
+    for mode in ("lexical", "dense", "hybrid"):
+        body = client.get(f"{V1}/search", {"q": "graph neural", "mode": mode}).json()
+        assert body["mode"] == mode and body["items"], mode
+    lexical = client.get(f"{V1}/search", {"q": "graph", "mode": "lexical", "limit": 100}).json()
+    assert all("graph" in h["paper"]["title"].lower() for h in lexical["items"])
+    assert client.get(f"{V1}/search", {"q": "graph"}).json()["mode"] == "hybrid"
+
+
 @pytest.mark.parametrize(
     "params",
     [
         {"cat": "not a category!"},
         {"cat": " ".join(["cs.LG"] * 11)},
         {"sort": "loudness"},
+        {"mode": "semantic"},
+        {"mode": "lexical\x00"},
         {"limit": "many"},
         {"limit": 101},
         {"limit": 0},

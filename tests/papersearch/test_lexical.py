@@ -119,3 +119,26 @@ def test_a_surname_that_is_also_a_word_weighs_little(index_path, embedder) -> No
     # a name alone still finds the author's papers, and author: asks for the name only
     assert ids(index.search("long", mode="lexical"))[0] == "2501.00001"
     assert ids(index.search("author:long", mode="lexical")) == ["2501.00002"]
+
+
+def test_snippets_keep_what_clings_to_the_words(index_path, embedder) -> None:
+    """A title's snippet is the whole title, its closing bracket or full stop included
+    (tantivy's fragment stops at the last word); an abstract's is widened to the spaces
+    around it, so ``$H_0$`` keeps both dollars."""
+    index = SearchIndex.open(index_path, embedder)
+    titles = ["Large Language Models (LLMs)", "Learning to Walk for Legged Robots."]
+    index.add(
+        [
+            make_paper(1, title=titles[0], abstract="$H_0$ from (LLMs)."),
+            make_paper(2, title=titles[1], abstract="Robots walk. " + "Filler words. " * 60),
+        ]
+    )
+    marked = index.highlights(["2501.00001", "2501.00002"], "llms robots H_0")
+    first, second = marked["2501.00001"], marked["2501.00002"]
+    assert first["title"].text == titles[0] and first["title"].terms() == {"LLMs"}
+    assert second["title"].text == titles[1] and second["title"].terms() == {"Robots"}
+    assert first["abstract"].text == "$H_0$ from (LLMs)."
+    assert first["abstract"].terms() == {"H", "0", "LLMs"}
+    assert second["abstract"].text.startswith("Robots walk.")
+    assert second["abstract"].terms() == {"Robots"}
+    assert len(second["abstract"].text) < 350  # still a piece of a long abstract

@@ -56,3 +56,19 @@ def test_long_query_is_trimmed_with_a_note(client, indexed):
 
 def test_post_is_not_allowed(client, indexed):
     assert client.post("/search", {"q": "x"}).status_code == 405
+
+
+def test_underscore_queries_highlight_a_physics_paper(client, add_papers):
+    """``H_0`` is two words to the index; the page marks both and keeps the title whole,
+    its closing bracket included."""
+    from dailypapers.search import keeper
+
+    add_papers(3)
+    add_papers(1, title="The $H_0$ tension from a dipole (CMB)", abstract="We measure H_0.")
+    keeper.index_pending()
+    for query in ("H_0 tension", "$H_0$ dipole", "h_0", '"H_0 tension"'):
+        page = client.get("/search", {"q": query})
+        assert page.status_code == 200, query
+        html = page.content.decode()
+        assert "<b>H</b>_<b>0</b>" in html, query
+        assert "(CMB)</" in html, query

@@ -96,3 +96,26 @@ def test_the_form_works_without_javascript(client, indexed):
     html = client.get("/search").content.decode()
     assert '<form class="search-form" method="get" action="/search"' in html
     assert 'name="q"' in html and 'type="submit"' in html
+
+
+def test_mode_select_and_a_bad_mode(client, indexed):
+    """The page offers hybrid (the default), lexical and dense; a mode it does not know is
+    named on the page (a 200 with hybrid results), never an error."""
+    html = client.get("/search", {"q": "quantum surface codes"}).content.decode()
+    assert '<select name="mode"' in html and '<option value="lexical"' in html
+    lexical = client.get("/search", {"q": "quantum", "mode": "lexical"}).content.decode()
+    assert titles(lexical) and 'value="lexical" selected' in lexical
+    for bad in ("semantic", "<script>x</script>", "dense\x00"):
+        page = client.get("/search", {"q": "quantum", "mode": bad})
+        assert page.status_code == 200, bad
+        html = page.content.decode()
+        assert "is not a search mode" in html and titles(html), bad
+        assert "<script>x</script>" not in html
+
+
+def test_no_match_says_so_and_links_the_help_page(client, indexed):
+    html = client.get("/search", {"q": "qwxz blorft vemp", "mode": "lexical"}).content.decode()
+    assert not titles(html) and "No papers match" in html
+    assert 'href="/search/help"' in html
+    help_page = client.get("/search/help")
+    assert help_page.status_code == 200 and b"Query language" in help_page.content

@@ -20,7 +20,7 @@ from dailypapers.search.services import (
     Sort,
     search_papers,
 )
-from papersearch import Snippet
+from papersearch import Mode, Snippet
 
 from .base import READ_ERRORS, ApiError, ErrorOut, error
 from .paging import (
@@ -70,6 +70,11 @@ class SearchParams(Schema):
     )
     code: bool = Field(False, description="Only papers with a code repository.")
     sort: Sort = Field(Sort.RELEVANCE, description="relevance, date (newest first) or votes.")
+    mode: Mode = Field(
+        Mode.HYBRID,
+        description="Which rankers answer: hybrid (words and meaning), lexical (words only) "
+        "or dense (meaning only).",
+    )
     cursor: str | None = Field(
         None, max_length=MAX_CURSOR_CHARS, description="A page's `next`, to read the one after."
     )
@@ -122,6 +127,7 @@ def search(request: HttpRequest, response: HttpResponse, params: Query[SearchPar
         date_to=as_day(params.date_to),
         has_code=True if params.code else None,
         sort=params.sort,
+        mode=params.mode,
     )
     asked = repr(
         (
@@ -131,6 +137,7 @@ def search(request: HttpRequest, response: HttpResponse, params: Query[SearchPar
             wanted.date_to,
             wanted.has_code,
             str(wanted.sort),
+            str(wanted.mode),
         )
     )
     kind = "search:" + hashlib.sha256(asked.encode("utf-8", "surrogatepass")).hexdigest()[:16]
