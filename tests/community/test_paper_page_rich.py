@@ -304,3 +304,15 @@ def test_a_refused_submission_posts_no_comment(client, cast):
     assert response.status_code == 400
     assert "already featured" in response.content.decode()
     assert not Comment.objects.exists()
+
+
+def test_a_long_author_list_folds_after_ten(client):
+    names = [f"Author {n}" for n in range(40)]
+    paper = make_paper(authors=names)
+    page = client.get(f"/papers/{paper.arxiv_id}").content.decode()
+    shown, folded = page.split('<details class="more-authors">', 1)
+    assert "<bdi>Author 9</bdi>" in shown and "<bdi>Author 10</bdi>" not in shown
+    assert "and 30 more authors" in folded and "<bdi>Author 39</bdi>" in folded
+    assert folded.index("<bdi>Author 39</bdi>") < folded.index('id="abstract-h"')
+    few = make_paper(authors=names[:12])
+    assert "more-authors" not in client.get(f"/papers/{few.arxiv_id}").content.decode()
