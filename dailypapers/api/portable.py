@@ -36,6 +36,7 @@ from dailypapers.community.models import (
     CommentRevision,
     DailyEntry,
     ModerationAction,
+    PaperLinks,
     Vote,
     trending_score,
 )
@@ -154,6 +155,7 @@ PAPER_FIELDS = (
     "code_links",
     "repo_url",
     "project_page",
+    "github_stars",
     "last_source",
 )
 PAPER_TIMES = ("submitted", "updated", "created_at", "changed_at")
@@ -334,6 +336,19 @@ def entry_records(qs: QuerySet[DailyEntry]) -> Iterator[Record]:
             "upvotes": row["upvotes"],
             "comment_count": row["comment_count"],
             "hot": row["hot"],
+        }
+
+
+def paper_links_records(qs: QuerySet[PaperLinks]) -> Iterator[Record]:
+    columns = ("paper__arxiv_id", "code_url", "project_url", "set_by__username", "set_at")
+    for row in _rows(qs, columns):
+        yield {
+            "type": "paper_links",
+            "paper": row["paper__arxiv_id"],
+            "code_url": row["code_url"],
+            "project_url": row["project_url"],
+            "set_by": row["set_by__username"],
+            "set_at": _t(row["set_at"]),
         }
 
 
@@ -648,6 +663,7 @@ def sections(*, hashes: bool) -> list[Section]:
                 | Q(pk__in=moderated.filter(created_at__gte=since).values("entry_id"))
             ),
         ),
+        Section("paper_links", PaperLinks.objects.all, paper_links_records, fields("set_at")),
         Section("vote", Vote.objects.all, vote_records, fields("created_at")),
         Section(
             "comment",
@@ -710,6 +726,7 @@ TYPES = (
     "reader_state",
     "api_token",
     "entry",
+    "paper_links",
     "vote",
     "comment",
     "comment_revision",
@@ -783,6 +800,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "reader_state": ("user",),
     "api_token": ("user", "name", "digest"),
     "entry": ("paper", "day", "submitted_at"),
+    "paper_links": ("paper", "set_at"),
     "vote": ("user", "paper"),
     "comment": ("paper", "author", "created_at", "body"),
     "comment_revision": ("comment", "number", "written_at", "replaced_at"),
@@ -1195,6 +1213,24 @@ def _import_entries(chunk: Chunk, touched: set[int]) -> int:
     return changed
 
 
+def _import_paper_links(chunk: Chunk, touched: set[int]) -> int:
+    papers = _papers(r["paper"] for _, r in chunk)
+    users = _users(r.get("set_by") for _, r in chunk)
+    changed = 0
+    for line, r in chunk:
+        paper_id = _need(papers, r["paper"], "the paper", line)
+        by = r.get("set_by")
+        values = {
+            "code_url": str(r.get("code_url") or "")[:500],
+            "project_url": str(r.get("project_url") or "")[:500],
+            "set_by_id": _need(users, by, "the user", line) if by else None,
+            "set_at": _when(r["set_at"]),
+        }
+        if _upsert(PaperLinks, {"paper_id": paper_id}, values):
+            changed += 1
+    return changed
+
+
 def _import_votes(chunk: Chunk, touched: set[int]) -> int:
     papers = _papers(r["paper"] for _, r in chunk)
     users = _users(r["user"] for _, r in chunk)
@@ -1508,6 +1544,7 @@ IMPORTERS: dict[str, Callable[[Chunk, set[int]], int]] = {
     ),
     "api_token": _import_api_tokens,
     "entry": _import_entries,
+    "paper_links": _import_paper_links,
     "vote": _import_votes,
     "comment": _import_comments,
     "comment_revision": _import_revisions,
