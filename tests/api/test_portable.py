@@ -32,6 +32,7 @@ from dailypapers.community.models import (
     CommentRevision,
     DailyEntry,
     ModerationAction,
+    PaperLinks,
     Vote,
 )
 from dailypapers.community.moderation import set_comment_hidden, set_entry_hidden, set_suspended
@@ -69,6 +70,7 @@ CARRIED: list[type[models.Model]] = [
     ReaderState,
     ApiToken,
     DailyEntry,
+    PaperLinks,
     Vote,
     Comment,
     CommentRevision,
