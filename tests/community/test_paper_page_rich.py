@@ -251,7 +251,7 @@ def test_open_graph_and_twitter_tags_and_the_canonical_link(client, settings):
     assert meta["twitter:card"] == ["summary"]
     assert meta["twitter:title"] == meta["og:title"]
     assert meta["article:author"] == ["Ada Lovelace", "Alan Turing", 'Eve "<b>" Hacker']
-    assert meta["author"] == ['Ada Lovelace, Alan Turing, Eve "<b>" Hacker']
+    assert meta["twitter:data1"] == ['Ada Lovelace, Alan Turing, Eve "<b>" Hacker']
 
 
 # --- a first comment with the submission -----------------------------------------------------
