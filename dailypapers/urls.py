@@ -31,6 +31,7 @@ urlpatterns = [
     path("papers/<path:arxiv_id>", views.paper, name="paper"),
     path("submit", views.submit, name="submit"),
     path("vote/<int:entry_id>", views.vote, name="vote"),
+    path("links/<int:paper_id>", views.paper_links, name="paper_links"),
     path("comments/on/<int:paper_id>", views.comment, name="comment"),
     path("comments/<int:comment_id>/edit", views.edit, name="comment_edit"),
     path("comments/<int:comment_id>/delete", views.delete, name="comment_delete"),

@@ -36,6 +36,7 @@ from dailypapers.community.models import (
     CommentRevision,
     DailyEntry,
     ModerationAction,
+    PaperLinks,
     Vote,
     trending_score,
 )
@@ -154,6 +155,7 @@ PAPER_FIELDS = (
     "code_links",
     "repo_url",
     "project_page",
+    "github_stars",
     "last_source",
 )
 PAPER_TIMES = ("submitted", "updated", "created_at", "changed_at")
@@ -342,6 +344,16 @@ ENTRY = Shape(
         Out("upvotes"),
         Out("comment_count"),
         Out("hot"),
+    ),
+)
+PAPER_LINKS = Shape(
+    "paper_links",
+    (
+        PAPER,
+        Out("code_url"),
+        Out("project_url"),
+        Out("set_by", "set_by__username"),
+        _time("set_at"),
     ),
 )
 VOTE = Shape("vote", (USER, PAPER, _time("created_at")))
@@ -536,6 +548,7 @@ def sections(*, hashes: bool) -> list[Section]:
                 | Q(pk__in=moderated.filter(created_at__gte=since).values("entry_id"))
             ),
         ),
+        Section(PAPER_LINKS, PaperLinks.objects.all, fields("set_at")),
         Section(VOTE, Vote.objects.all, fields("created_at")),
         Section(
             COMMENT,
@@ -591,6 +604,7 @@ TYPES = (
     "reader_state",
     "api_token",
     "entry",
+    "paper_links",
     "vote",
     "comment",
     "comment_revision",
@@ -664,6 +678,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "reader_state": ("user",),
     "api_token": ("user", "name", "digest"),
     "entry": ("paper", "day", "submitted_at"),
+    "paper_links": ("paper", "set_at"),
     "vote": ("user", "paper"),
     "comment": ("paper", "author", "created_at", "body"),
     "comment_revision": ("comment", "number", "written_at", "replaced_at"),
@@ -969,6 +984,10 @@ class Upsert:
             if self.touch == "always" or (self.touch == "changed" and wrote):
                 touched.add(lookup["paper_id"])
         return changed
+
+
+def _url(value: Any) -> str:
+    return str(value or "")[:500]
 
 
 USER_ID = Ref("user", "user")
@@ -1351,6 +1370,16 @@ IMPORTERS: dict[str, Callable[[Chunk, set[int]], int]] = {
             "hidden": Value("hidden", bool),
         },
         touch="always",
+    ),
+    "paper_links": Upsert(
+        PaperLinks,
+        {"paper_id": PAPER_ID},
+        {
+            "code_url": Value("code_url", _url),
+            "project_url": Value("project_url", _url),
+            "set_by_id": Ref("user", "set_by", optional=True),
+            "set_at": Value("set_at", _dt),
+        },
     ),
     "vote": _import_votes,
     "comment": Upsert(

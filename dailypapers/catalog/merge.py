@@ -30,7 +30,7 @@ SCALAR_FIELDS = (
     "license",
     "project_page",
 )
-OWN_FIELDS = frozenset({"repo_url", "project_page"})
+OWN_FIELDS = frozenset({"repo_url", "project_page", "github_stars"})
 """What a source other than arXiv may change on a paper arXiv described."""
 _EMPTY: tuple[object, ...] = ("", [], None)
 """What counts as a field a paper lacks."""
@@ -126,6 +126,7 @@ def changes(record: PaperRecord, paper: Paper | None) -> dict[str, Any]:
     put("author_names", record.authors)
     put("categories", record.categories)
     put("repo_url", record.repo_url)
+    put("github_stars", record.github_stars)
     if "abstract" in found or "comments" in found:
         code, project = find_links(
             found.get("abstract", paper.abstract), found.get("comments", paper.comments)
@@ -150,6 +151,8 @@ def _new_paper(record: PaperRecord) -> dict[str, Any]:
     fields["categories"] = record.categories if record.categories is not None else []
     if record.repo_url is not None:
         fields["repo_url"] = record.repo_url
+    if record.github_stars is not None:
+        fields["github_stars"] = record.github_stars
     if record.found_links is not None:
         code, project = record.found_links
     else:

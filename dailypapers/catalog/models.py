@@ -88,6 +88,12 @@ class Paper(models.Model):
         "repository", max_length=500, blank=True, help_text="A repository a source states."
     )
     project_page = models.CharField(max_length=500, blank=True)
+    github_stars = models.PositiveIntegerField(
+        "GitHub stars",
+        null=True,
+        blank=True,
+        help_text="The stars of the stated repository on GitHub, as a source last gave them.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(auto_now=True, help_text="Last change in the catalogue.")

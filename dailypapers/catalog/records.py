@@ -19,6 +19,7 @@ MAX_AUTHORS = 10_000
 MAX_AUTHOR_NAME = 255
 MAX_SHORT = 1_000  # journal ref, DOI, report number, licence
 MAX_COMMENTS = 5_000
+MAX_STARS = 100_000_000
 
 
 class InvalidRecord(ValueError):
@@ -47,6 +48,8 @@ class PaperRecord:
     repo_url: str | None = None
     """A repository a source states explicitly (links in the text are found anyway)."""
     project_page: str | None = None
+    github_stars: int | None = None
+    """The stars of ``repo_url`` on GitHub, where the source counts them (Hugging Face)."""
     extra: dict[str, object] = field(default_factory=dict)
     authoritative: bool = True
     """Whether the source is the authority for the paper's bibliographic fields (arXiv's own
@@ -129,6 +132,11 @@ class PaperRecord:
             license=short(self.license),
             repo_url=short(self.repo_url, 500),
             project_page=short(self.project_page, 500),
+            github_stars=(
+                self.github_stars
+                if type(self.github_stars) is int and 0 <= self.github_stars <= MAX_STARS
+                else None
+            ),
             extra=self.extra,
             authoritative=self.authoritative,
             found_links=(

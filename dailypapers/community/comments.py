@@ -28,7 +28,9 @@ class CommentRefused(Exception):
         self.code = code
 
 
-def _check_body(body: str) -> str:
+def check_body(body: str) -> str:
+    """The comment text, stripped; CommentRefused where it is empty, holds a NUL or is too
+    long."""
     body = body.strip()
     if not body:
         raise CommentRefused("A comment cannot be empty.", "comment_empty")
@@ -52,7 +54,7 @@ def _count(paper_id: int, delta: int) -> None:
 def post_comment(user: User, paper: Paper, body: str, parent: Comment | None = None) -> Comment:
     if is_suspended(user):
         raise CommentRefused("Your account is suspended, so you cannot comment.", "suspended")
-    body = _check_body(body)
+    body = check_body(body)
     if parent is not None and (parent.paper_id != paper.pk or not parent.shown):
         raise CommentRefused("That comment cannot be replied to.", "cannot_reply")
     with transaction.atomic():
@@ -73,7 +75,7 @@ def edit_comment(user: User, comment: Comment, body: str) -> Comment:
     same text again changes nothing."""
     if not can_edit(user, comment) or is_suspended(user):
         raise CommentRefused("You can only edit your own comments.", "not_your_comment")
-    body = _check_body(body)
+    body = check_body(body)
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if not can_edit(user, locked):

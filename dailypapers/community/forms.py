@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import URLValidator
 
 
 class CommentForm(forms.Form):
@@ -37,3 +39,38 @@ class CommentForm(forms.Form):
         for errors in self.errors.values():
             return str(errors[0])
         return ""
+
+
+LINK_MAX_LENGTH = 500
+_NOT_IN_ADDRESSES = re.compile(r"[\s<>\"'`{}|\\^]")
+
+
+def _web_address(value: str) -> str:
+    """An http(s) address of at most LINK_MAX_LENGTH characters, or "" for none."""
+    value = value.strip()
+    if not value:
+        return ""
+    if len(value) > LINK_MAX_LENGTH:
+        raise forms.ValidationError(f"An address can be at most {LINK_MAX_LENGTH} characters long.")
+    if not value.lower().startswith(("http://", "https://")):
+        raise forms.ValidationError("An address must start with https:// or http://.")
+    if _NOT_IN_ADDRESSES.search(value):
+        raise forms.ValidationError("That is not a web address.")
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except forms.ValidationError:
+        raise forms.ValidationError("That is not a web address.") from None
+    return value
+
+
+class LinksForm(forms.Form):
+    """A paper's code repository and project page; either may be left empty."""
+
+    code_url = forms.CharField(required=False, max_length=LINK_MAX_LENGTH * 4)
+    project_url = forms.CharField(required=False, max_length=LINK_MAX_LENGTH * 4)
+
+    def clean_code_url(self) -> str:
+        return _web_address(self.cleaned_data["code_url"])
+
+    def clean_project_url(self) -> str:
+        return _web_address(self.cleaned_data["project_url"])

@@ -257,3 +257,22 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.moderator} {self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PaperLinks(models.Model):
+    """A paper's code repository and project page as its submitter or a moderator set them,
+    with who did and when. They stand before the links the sources found."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="set_links")
+    code_url = models.CharField("code repository", max_length=500, blank=True)
+    project_url = models.CharField("project page", max_length=500, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "paper links"
+
+    def __str__(self) -> str:
+        return f"links of {self.paper_id}"

@@ -17,6 +17,7 @@ from dailypapers.sources.http import SourceError
 from dailypapers.sources.items import Featuring
 
 from . import pagecache
+from .comments import CommentRefused, check_body, post_comment
 from .fetch import get_or_fetch_paper
 from .models import DailyEntry, hot_score
 
@@ -135,6 +136,24 @@ def feature(
         raise SubmissionRefused(
             f"{paper.arxiv_id} was just featured by someone else.", "already_featured"
         ) from None
+
+
+def submit(text: str, *, by: User, comment: str = "") -> DailyEntry:
+    """A member's submission: the paper featured today by the rules, with ``comment`` (if
+    any) as its first comment, both or neither. A comment that could not be posted refuses
+    the submission (SubmissionRefused with the comment's reason)."""
+    body = comment.strip()
+    try:
+        if body:
+            body = check_body(body)
+        with transaction.atomic():
+            entry = feature(text, by=by)
+            if body:
+                post_comment(by, entry.paper, body)
+                entry.refresh_from_db(fields=["comment_count"])
+    except CommentRefused as exc:
+        raise SubmissionRefused(str(exc), exc.code) from None
+    return entry
 
 
 def record_featurings(featurings: Sequence[Featuring]) -> int:

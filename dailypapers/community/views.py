@@ -27,12 +27,14 @@ from dailypapers.sources.http import SourceError
 from . import browse, calendar, lists
 from .comments import CommentRefused, can_edit, delete_comment, edit_comment, post_comment, thread
 from .fetch import get_or_fetch_paper
-from .forms import CommentForm
+from .forms import CommentForm, LinksForm
+from .links import can_set_links, may_set_links, set_links, shown_links
 from .markdown import paper_markdown
 from .models import Comment, DailyEntry
 from .pagecache import for_visitors
 from .ratelimit import Rate, allow, requester
-from .submissions import SubmissionRefused, feature, today
+from .submissions import SubmissionRefused, today
+from .submissions import submit as submit_paper
 from .votes import VoteRefused, toggle_vote, voted_paper_ids
 
 
@@ -213,6 +215,9 @@ def _paper_page(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "voted": bool(voted_paper_ids(request.user, [found.pk])),
         "comments": thread(found, everything=moderator, reader_id=request.user.pk),
         "moderator": moderator,
+        "links": shown_links(found),
+        "page_url": settings.SITE_URL + reverse("paper", args=[found.arxiv_id]),
+        "can_set_links": may_set_links(request.user, entry, moderator),
     }
     return render(request, "community/paper.html", context)
 
@@ -241,13 +246,15 @@ def _paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 def submit(request: HttpRequest) -> HttpResponse:
     error = ""
     value = request.GET.get("id", "")
+    comment = ""
     if request.method == "POST":
         value = request.POST.get("id", "")
+        comment = request.POST.get("comment", "")
         limited = _limited(request, "submit", settings.RATE_SUBMIT)
         if limited:
             return limited
         try:
-            entry = feature(value, by=_member(request))
+            entry = submit_paper(value, by=_member(request), comment=comment)
         except SubmissionRefused as exc:
             error = str(exc)
         else:
@@ -256,8 +263,44 @@ def submit(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "community/submit.html",
-        {"error": error, "value": value, "settings": settings},
+        {"error": error, "value": value, "comment": comment, "settings": settings},
         status=400 if error else 200,
+    )
+
+
+@login_required
+def paper_links(request: HttpRequest, paper_id: int) -> HttpResponse:
+    """The "edit links" form: the paper's submitter or a moderator sets its code repository
+    and project page."""
+    found = get_object_or_404(Paper, pk=paper_id)
+    if not can_set_links(request.user, found):
+        return render(
+            request,
+            "community/limited.html",
+            {
+                "message": "Only the member who submitted this paper, or a moderator, can set "
+                "its links."
+            },
+            status=403,
+        )
+    shown = shown_links(found)
+    form = LinksForm(initial={"code_url": shown.code_url, "project_url": shown.project_url})
+    if request.method == "POST":
+        form = LinksForm(request.POST)
+        if form.is_valid():
+            set_links(
+                _member(request),
+                found,
+                form.cleaned_data["code_url"],
+                form.cleaned_data["project_url"],
+            )
+            messages.success(request, "The links were saved.")
+            return redirect("paper", arxiv_id=found.arxiv_id)
+    return render(
+        request,
+        "community/links.html",
+        {"paper": found, "form": form},
+        status=400 if form.is_bound else 200,
     )
 
 

@@ -231,6 +231,15 @@ def similar_papers(paper: Paper, k: int = 6) -> list[Paper]:
     return [papers[hit.id] for hit in hits if hit.id in papers]
 
 
+def has_vector(paper: Paper) -> bool:
+    """Whether the index holds this paper with its vector (what similar papers come from)."""
+    try:
+        found, _ = open_index().vectors_of([paper.arxiv_id])
+    except SearchUnavailable:
+        return False
+    return bool(found)
+
+
 @dataclass(frozen=True)
 class IndexState:
     documents: int

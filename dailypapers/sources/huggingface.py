@@ -30,6 +30,11 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _stars(value: Any) -> int | None:
+    """A repository's star count as HF gives it (``githubStars``); anything else is none."""
+    return value if type(value) is int and value >= 0 else None
+
+
 def _user_name(user: Any) -> str:
     if not isinstance(user, dict):
         return ""
@@ -73,6 +78,7 @@ def record_from_entry(entry: Any, day: date) -> tuple[PaperRecord, Featuring]:
         submitted=iso_datetime(_str(paper.get("publishedAt"))),
         repo_url=_str(paper.get("githubRepo")) or None,
         project_page=_str(paper.get("projectPage")) or None,
+        github_stars=_stars(paper.get("githubStars")),
         authoritative=False,  # arXiv's metadata wins; HF adds its links and featurings
     )
     return record, featuring

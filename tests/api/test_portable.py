@@ -26,11 +26,13 @@ from dailypapers.accounts.tokens import create_token
 from dailypapers.api import portable
 from dailypapers.catalog.models import Author, Category, Paper, PaperAuthor, PaperCategory
 from dailypapers.community.comments import delete_comment, edit_comment, post_comment
+from dailypapers.community.links import set_links
 from dailypapers.community.models import (
     Comment,
     CommentRevision,
     DailyEntry,
     ModerationAction,
+    PaperLinks,
     Vote,
 )
 from dailypapers.community.moderation import set_comment_hidden, set_entry_hidden, set_suspended
@@ -68,6 +70,7 @@ CARRIED: list[type[models.Model]] = [
     ReaderState,
     ApiToken,
     DailyEntry,
+    PaperLinks,
     Vote,
     Comment,
     CommentRevision,
@@ -192,6 +195,8 @@ def fill() -> dict[str, Any]:
     delete_comment(member, oops)
     set_entry_hidden(moderator, DailyEntry.objects.get(pk=e3.pk), True, "off-topic")
     set_suspended(moderator, troll, True, "spam")
+    set_links(moderator, p1, "https://github.com/acme/one", "https://acme.org/one")
+    Paper.objects.filter(pk=p1.pk).update(github_stars=17)
 
     services.save(owner, p1)
     group = services.create_collection(owner, "Reading group", "Tuesdays", public=True)

@@ -92,6 +92,28 @@ def test_submit_features_the_paper_today(api, cast, client):
     assert paper.title in Client().get("/").content.decode()  # today's list shows it
 
 
+def test_submit_takes_a_first_comment(api, cast):
+    paper = make_paper()
+    answer = api.post(
+        "/submissions", {"arxiv_id": paper.arxiv_id, "comment": "Read section 3: $x^2$."}
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["comments"] == 1
+    first = Comment.objects.get(paper=paper)
+    assert first.author == cast.owner and first.body == "Read section 3: $x^2$."
+
+
+def test_a_bad_first_comment_refuses_the_submission(api):
+    paper = make_paper()
+    message = refusal(
+        api.post("/submissions", {"arxiv_id": paper.arxiv_id, "comment": "nul \u0000"}),
+        422,
+        "comment_nul",
+    )
+    assert "NUL" in message
+    assert not DailyEntry.objects.filter(paper=paper).exists()
+
+
 def _old():
     return make_paper(submitted=timezone.now() - timedelta(days=30)).arxiv_id
 

@@ -45,3 +45,22 @@ def test_a_paper_page_without_an_index_shows_no_similar_section(client, add_pape
     page = client.get(f"/papers/{paper.arxiv_id}")
     assert page.status_code == 200
     assert "similar-papers" not in page.content.decode()
+
+
+PENDING = "Similar papers appear once this paper is indexed."
+
+
+def test_a_paper_without_its_vector_says_similar_papers_will_come(client, indexed, add_papers):
+    late = add_papers(1)[0]  # in the catalogue, not yet in the index
+    page = client.get(f"/papers/{late}").content.decode()
+    assert PENDING in page and "similar-papers" not in page
+    keeper.index_pending(embed_seconds=0)  # indexed keyword-first: still no vector
+    assert PENDING in client.get(f"/papers/{late}").content.decode()
+    keeper.index_pending()
+    page = client.get(f"/papers/{late}").content.decode()
+    assert PENDING not in page and '<section class="similar-papers">' in page
+
+
+def test_an_indexed_paper_shows_no_pending_line(client, indexed):
+    page = client.get(f"/papers/{indexed[0]}").content.decode()
+    assert PENDING not in page and '<section class="similar-papers">' in page

@@ -31,6 +31,7 @@ def test_papers_and_who_featured_them_are_recorded(sources):
     align = Paper.objects.get(arxiv_id="2508.13426")
     assert align.repo_url == "https://github.com/example/align"
     assert align.project_page == "https://align-llm.example.org"
+    assert align.github_stars == 42  # HF's count, shown beside the code link
     assert align.last_source == "huggingface"
     entry = DailyEntry.objects.get(paper=align)
     assert entry.day == DAY
@@ -40,6 +41,7 @@ def test_papers_and_who_featured_them_are_recorded(sources):
     lr = Paper.objects.get(arxiv_id="2508.14001")
     assert lr.author_names == ["Priya Natarajan"]  # the hidden author is left out
     assert lr.repo_url == "" and lr.project_page == ""
+    assert lr.github_stars is None
     assert DailyEntry.objects.get(paper=lr).submitted_by_name == "priyan"
 
 

@@ -31,7 +31,8 @@ from dailypapers.community.comments import (
 )
 from dailypapers.community.models import Comment, DailyEntry
 from dailypapers.community.ratelimit import Rate, allow, requester
-from dailypapers.community.submissions import SubmissionRefused, feature
+from dailypapers.community.submissions import SubmissionRefused
+from dailypapers.community.submissions import submit as submit_paper
 from dailypapers.community.votes import VoteRefused, toggle_vote
 from dailypapers.digests import services as digests
 from dailypapers.digests.forms import MemberOptionsForm
@@ -182,6 +183,12 @@ class SubmitIn(Schema):
         max_length=ID_MAX,
         description="An arXiv id (`2501.01234`, `hep-th/9901001`) or an arxiv.org URL.",
     )
+    comment: Text | None = Field(
+        None,
+        max_length=TEXT_MAX,
+        description="An optional first comment on the paper (Markdown, math between `$` "
+        "signs), posted with the submission: both are taken or neither.",
+    )
 
 
 class SubmissionOut(Schema):
@@ -227,7 +234,7 @@ def submit(request: HttpRequest, body: SubmitIn) -> Any:
     recent enough, the daily cap, once per paper."""
     _limit(request, "submit", settings.RATE_SUBMIT)
     try:
-        entry = feature(body.arxiv_id, by=_member(request))
+        entry = submit_paper(body.arxiv_id, by=_member(request), comment=body.comment or "")
     except SubmissionRefused as exc:
         if exc.code == "daily_cap_reached":
             raise Limited(exc.code, str(exc), _until_tomorrow()) from None

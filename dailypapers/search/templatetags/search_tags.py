@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dailypapers.catalog import tex
 from dailypapers.catalog.models import Paper
-from dailypapers.search.services import similar_papers
+from dailypapers.search.services import has_vector, similar_papers
 from papersearch import Snippet
 
 register = template.Library()
@@ -17,9 +17,10 @@ register = template.Library()
 
 @register.inclusion_tag("search/_similar.html")
 def similar_to(paper: Paper, k: int = 6) -> dict[str, Any]:
-    """ "Similar papers" for a paper page: the papers nearest in meaning (nothing until the
-    paper has its vector)."""
-    return {"similar": similar_papers(paper, k=k)}
+    """ "Similar papers" for a paper page: the papers nearest in meaning; until the paper has
+    its vector, a line that says they will come (``pending``)."""
+    similar = similar_papers(paper, k=k)
+    return {"similar": similar, "pending": not similar and not has_vector(paper)}
 
 
 @register.filter
