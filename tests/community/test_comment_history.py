@@ -133,13 +133,14 @@ def test_the_history_costs_one_query_however_many_edits(client, cast, django_ass
     client.force_login(cast.owner)
     first = written(client, entry, "a", "b")
     url = f"/papers/{entry.paper.arxiv_id}"
-    # paper, entry, session, user, votes, comments, revisions, two permission lookups, and
-    # the reader's saved, read and collection state (library.context_processors)
-    with django_assert_num_queries(13):
+    # paper, entry, session, user, votes, comments, revisions, the links set by hand, two
+    # permission lookups, and the reader's saved, read and collection state
+    # (library.context_processors)
+    with django_assert_num_queries(14):
         client.get(url)
     for n in range(5):
         client.post(f"/comments/on/{entry.paper.pk}", {"body": f"r{n}", "parent": first.pk})
         reply = Comment.objects.latest("pk")
         client.post(f"/comments/{reply.pk}/edit", {"body": f"r{n}, edited"})
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.get(url)

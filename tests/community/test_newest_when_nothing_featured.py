@@ -47,7 +47,7 @@ def test_a_past_day_without_featured_papers_shows_the_newest_up_to_that_day(clie
     page = client.get("/papers/date/2026-11-21").content.decode()
     assert "No papers were featured on Saturday 21 November" in page
     assert 'href="/papers/date/2026-11-20"' in page
-    assert "Newest in cs.CL" in page and "up to 21 November 2026" in page
+    assert "Newest in cs.CL" in page and "up to 21 Nov 2026" in page
     assert page.index("On the Saturday") < page.index("Before the weekend")
     assert "After the weekend" not in page
     # A day with featured papers shows those only.
