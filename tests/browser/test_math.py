@@ -92,7 +92,7 @@ def test_search_filters_fold_away_on_a_phone(live_server, browser, add_papers):
     page.fill("#id_q", "earlier")
     page.wait_for_url(re.compile(r"\?q=earlier&"))
     query = dict(parse_qsl(urlsplit(page.url).query, keep_blank_values=True))
-    assert query == {"q": "earlier", "sort": "relevance"}  # no cat=, date_from=, date_to=
+    assert query == {"q": "earlier", "sort": "relevance", "mode": "hybrid"}  # no cat=, date_from=
     page.check("#id_code")
     page.wait_for_url(re.compile(r"code=on"))
     query = dict(parse_qsl(urlsplit(page.url).query, keep_blank_values=True))
