@@ -4,4 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
 
-application = get_wsgi_application()
+_site = get_wsgi_application()
+
+from dailypapers.api.kept import KeptAnswers  # noqa: E402 (once Django is set up)
+
+application = KeptAnswers(_site)

@@ -28,6 +28,7 @@ from .hf import (
     json_answer,
     link_next,
 )
+from .kept import mark_kept
 
 router = Router(tags=["daily papers"])
 
@@ -116,13 +117,14 @@ def kept_for_everyone(run: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     """The list is the same for every caller, so it is kept as the daily page is for visitors
     (``pagecache.shared_answer``: renewed by any vote, comment or featuring). Wraps the whole
     operation, so that a kept answer costs what a kept page does: no parameter parsing, no
-    query. The rate is counted first, on every request."""
+    query; marked, so that ``kept.KeptAnswerMiddleware`` serves the next plain request
+    before the rest of the stack runs. The rate is counted first, on every request."""
 
     @wraps(run)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not count_rate(request):
             return run(request, *args, **kwargs)  # answers the 429
-        return pagecache.shared_answer(request, lambda: run(request, *args, **kwargs))
+        return mark_kept(pagecache.shared_answer(request, lambda: run(request, *args, **kwargs)))
 
     return wrapped
 

@@ -52,6 +52,8 @@ def count_rate(request: HttpRequest) -> bool:
     """Count this request against the API's rate, once (a later call for the same request
     answers as the first did); False once the caller went over it."""
     counted: bool | None = getattr(request, "_api_rate_ok", None)
+    if counted is None:  # or counted already at the door (``kept.KeptAnswers``)
+        counted = request.META.get("dailypapers.api_rate_ok")
     if counted is None:
         counted = allow("api", requester(request), settings.RATE_API)
         request._api_rate_ok = counted  # type: ignore[attr-defined]

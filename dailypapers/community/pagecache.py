@@ -35,18 +35,18 @@ def bump() -> None:
         try:
             cache.incr(VERSION_KEY)
         except ValueError:
-            _version()
+            community_version()
 
     transaction.on_commit(_bump)
 
 
-def _version() -> int:
+def community_version() -> int:
     """The community version; a cache that lost it (flushed, restarted) starts from the
     clock, so no page still kept from before can match it."""
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
-        version = _version()
+        version = community_version()
     return int(version)
 
 
@@ -60,7 +60,7 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
-def _key(request: HttpRequest) -> str:
+def page_key(request: HttpRequest) -> str:
     """The page's key: today's date (pages say which day is today) and its address, hashed as
     ``cache_page`` does, so that a long query string still makes a valid key."""
     url = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
@@ -72,8 +72,8 @@ def for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        version = _version()
-        key = _key(request)
+        version = community_version()
+        key = page_key(request)
         cached: tuple[int, str, bytes] | None = cache.get(key, version=version)
         if cached is not None:
             status, content_type, body = cached
@@ -92,7 +92,7 @@ LOCAL_BYTES = 32 * 2**20
 """What each process keeps of the shared answers in its own memory, at most."""
 
 
-class _Local:
+class Local:
     """The shared answers this process served lately, by key and community version: a kept
     answer then costs no read of the shared cache beyond the version. Oldest out first, each
     kept ``PAGE_CACHE_SECONDS`` from when this process took it (so a change to the catalogue
@@ -128,7 +128,7 @@ class _Local:
             self.size -= len(gone[1][1])
 
 
-_local = _Local()
+_local = Local()
 
 
 def shared_answer(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpResponse:
@@ -137,8 +137,8 @@ def shared_answer(request: HttpRequest, build: Callable[[], HttpResponse]) -> Ht
     ``build`` makes it when it is not kept. Only 200s are kept, with their ``Link``."""
     if settings.PAGE_CACHE_SECONDS <= 0 or request.method not in {"GET", "HEAD"}:
         return build()
-    version = _version()
-    key = "shared:" + _key(request)
+    version = community_version()
+    key = "shared:" + page_key(request)
     cached = _local.get(key, version)
     if cached is None:
         cached = cache.get(key, version=version)

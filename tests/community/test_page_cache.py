@@ -116,7 +116,7 @@ def test_the_processes_own_copies_stay_within_their_bytes(settings):
     from dailypapers.community import pagecache
 
     settings.PAGE_CACHE_SECONDS = 60
-    local = pagecache._Local()
+    local = pagecache.Local()
     big = b"x" * (pagecache.LOCAL_BYTES // 10)
     for i in range(30):
         local.put(f"k{i}", 1, ("application/json", big, {}))

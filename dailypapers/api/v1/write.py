@@ -14,12 +14,13 @@ from typing import Annotated, Any, cast
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from django.urls import register_converter, reverse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.params.functions import Path
 from pydantic import AfterValidator, Field
 
+from dailypapers.api.papers import AnyText  # noqa: F401 (registers the "anytext" path part)
 from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.catalog.models import Paper
 from dailypapers.community.comments import (
@@ -45,22 +46,6 @@ from .base import ApiError, ErrorOut, error, v1, write_auth
 
 router = Router(tags=["writing"], auth=write_auth)
 
-
-class AnyText:
-    """A path part that may hold anything, slashes and line breaks too (``path`` stops at a
-    line break): an old-style id has a slash, and whatever else comes is the view's to
-    refuse, in JSON."""
-
-    regex = r"[\s\S]+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(AnyText, "anytext")
 
 MAX_ID = 2**63 - 1  # the database's largest key: a bigger number is no row, never an error
 # What a text field may carry at all, well under the request size Django reads
