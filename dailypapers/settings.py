@@ -370,6 +370,8 @@ PAGE_CACHE_SECONDS = env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
 # The index files, how the index keeper works through the catalogue; see docs/search.md.
 SEARCH_INDEX_DIR = env_path("DAILYPAPERS_SEARCH_INDEX_DIR", DATA_DIR / "search")
 SEARCH_EMBEDDER = env_str("DAILYPAPERS_SEARCH_EMBEDDER", "papersearch.MiniLMEmbedder")
+# How long a query's vector is kept in the shared cache for every process (0: not shared).
+QUERY_VECTOR_SECONDS = env_int("DAILYPAPERS_QUERY_VECTOR_SECONDS", 86400)
 SEARCH_EMBED_BATCH = env_int("DAILYPAPERS_SEARCH_EMBED_BATCH", 256)
 SEARCH_JOB_SECONDS = env_float("DAILYPAPERS_SEARCH_JOB_SECONDS", 60.0)
 SEARCH_WARM_UP = env_bool("DAILYPAPERS_SEARCH_WARM_UP", True)

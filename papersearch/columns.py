@@ -147,6 +147,12 @@ class Columns:
         """How many rows are alive."""
         return self._summary()[0]
 
+    @property
+    def unembedded_live(self) -> int:
+        """How many live rows have no vector yet (counted once per state, as ``live``)."""
+        live, everything = self._summary()
+        return 0 if everything else live - self._embedded_live
+
     def _category_mask(self, wanted: Sequence[str]) -> Mask:
         codes = [
             i

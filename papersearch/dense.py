@@ -29,11 +29,26 @@ EXPANSION_ADD = 128
 # re-scored did not change recall@10 (100, 300 or 500 alike): what the graph misses it never
 # reaches. Recall@100 does need twice the rows asked for (0.955 against 0.896 for as many).
 EXPANSION_SEARCH = 2000
+DEPTH_BY_SIZE = ((142_000, 768), (2_500_000, 2000))
+"""(rows in the graph, the depth that keeps recall@10 >= 0.95 there), measured with
+bench/graph_depth.py; in between, the depth grows with the logarithm of the size."""
 RESCORE_FACTOR = 2
 MIN_CANDIDATES = 100
 EXACT_SCAN_ROWS = 40_000
 MAX_CANDIDATES = 20_000
 SCAN_CHUNK = 65_536
+
+
+def expansion_for(rows: int) -> int:
+    """How deep to search a graph of ``rows`` vectors (``DEPTH_BY_SIZE``): a small graph
+    reaches the same recall with a shallower search, and each step deeper costs time."""
+    (small, shallow), (large, deep) = DEPTH_BY_SIZE
+    if rows <= small:
+        return shallow
+    if rows >= large:
+        return deep
+    share = (np.log(rows) - np.log(small)) / (np.log(large) - np.log(small))
+    return round(float(shallow + share * (deep - shallow)))
 
 
 def new_ann(dim: int, dtype: str) -> Index:
@@ -185,7 +200,7 @@ def restore_ann(path: Path, *, view: bool) -> Index | None:
     """A saved graph: memory-mapped for searching (``view``), or loaded to be extended."""
     ann = Index.restore(str(path), view=view)
     if ann is not None:
-        ann.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
+        ann.expansion_search = expansion_for(len(ann))  # type: ignore[misc]  # has a setter
     return ann
 
 

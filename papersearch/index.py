@@ -507,8 +507,14 @@ class SearchIndex:
             dim=gen.manifest.dim,
             generation=gen.manifest.generation,
             bytes_on_disk=storage.size_on_disk(self.path),
-            unembedded=len(gen.columns.unembedded_rows()),
+            unembedded=gen.columns.unembedded_live,
         )
+
+    def counts(self) -> tuple[int, int]:
+        """(papers, papers without their vector yet): what ``stats`` says of them, without
+        its walk over the index's files (cheap enough for every search page)."""
+        columns = self.generation.columns
+        return columns.live, columns.unembedded_live
 
     def files(self) -> list[Path]:
         """The files the current generation of the index is made of."""

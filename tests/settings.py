@@ -18,5 +18,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, te
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Pages are rendered afresh in tests (tests/community/test_page_cache.py turns the cache on).
 PAGE_CACHE_SECONDS = 0
+# Each test's embedder computes its own query vectors (tests/search/test_query_vectors.py
+# turns the shared cache of them on).
+QUERY_VECTOR_SECONDS = 0
 # No test follows Hugging Face unless it says so (pointing it at a loopback server).
 FOLLOW_HF = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count
@@ -44,14 +45,21 @@ class SearchParams(Schema):
     )
 
 
+@lru_cache(maxsize=1024)
+def terms_pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    """The query's terms as whole words, longest first; made once per set of terms (a page
+    of results marks the same terms in every title and summary)."""
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 def text_parts(snippet: Snippet | None, text: str) -> list[dict[str, str]]:
     """``text`` as HF's list of plain and highlighted pieces, marking the terms the
     snippet matched (the snippet itself may be cut short)."""
     terms = (snippet.terms() if snippet is not None else set()) - {""}
     if not terms:
         return [{"type": "text", "text": text}] if text else []
-    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    pattern = terms_pattern(frozenset(terms))
     parts: list[dict[str, str]] = []
     last = 0
     for match in pattern.finditer(text):

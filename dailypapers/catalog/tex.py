@@ -55,21 +55,21 @@ class Token:
     children: tuple[Token, ...] = field(default=())
 
 
+_BRACE_OR_ESCAPE = re.compile(r"\\.|[{}]", re.DOTALL)
+_SPECIAL = re.compile(r"[$\\]")
+"""Where a formula or a command may start: the scan jumps from one to the next."""
+
+
 def _brace_pairs(text: str) -> dict[int, int]:
     """Each opening brace's offset to its closing brace's (escaped braces left out)."""
     pairs: dict[int, int] = {}
     stack: list[int] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            stack.append(i)
-        elif c == "}" and stack:
-            pairs[stack.pop()] = i
-        i += 1
+    for found in _BRACE_OR_ESCAPE.finditer(text):
+        brace = found.group()
+        if brace == "{":
+            stack.append(found.start())
+        elif brace == "}" and stack:
+            pairs[stack.pop()] = found.start()
     return pairs
 
 
@@ -119,6 +119,8 @@ def _tokens(text: str, start: int, stop: int, depth: int, braces: dict[int, int]
         if upto > plain_from:
             out.append(Token("text", plain_from, upto))
 
+    special = _SPECIAL.search(text, i, stop)
+    i = special.start() if special else stop
     while i < stop:
         c = text[i]
         if c == "$" or (c == "\\" and text[i + 1 : i + 2] in ("(", "[")):
@@ -140,8 +142,10 @@ def _tokens(text: str, start: int, stop: int, depth: int, braces: dict[int, int]
                     i = plain_from = close + 1
                     continue
             i += 2  # an escaped character (``\\$``, ``\\%``) or a command's backslash
-            continue
-        i += 1
+        else:
+            i += 1
+        special = _SPECIAL.search(text, i, stop)
+        i = special.start() if special else stop
     flush(stop)
     return out
 

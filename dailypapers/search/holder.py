@@ -22,6 +22,8 @@ from papersearch import Embedder, SearchIndex
 from papersearch.backfill import PrecomputedEmbedder, VectorFile
 from papersearch.storage import IndexFormatError
 
+from .queryvectors import SharedQueryVectors
+
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0
@@ -53,7 +55,8 @@ class IndexHolder:
             # service can write (a service account may have no home for a cache).
             takes_cache = "cache_dir" in inspect.signature(factory).parameters
             kwargs = {"cache_dir": settings.DATA_DIR / "models"} if takes_cache else {}
-            self._model = factory(**kwargs)
+            model = factory(**kwargs)
+            self._model = SharedQueryVectors(model) if settings.QUERY_VECTOR_SECONDS else model
         return self._model
 
     def index(self) -> SearchIndex:

@@ -256,9 +256,9 @@ class IndexState:
 
 
 def index_state() -> IndexState:
-    stats = open_index().stats()
+    documents, unembedded = open_index().counts()
     return IndexState(
-        documents=stats.documents,
-        unembedded=stats.unembedded,
+        documents=documents,
+        unembedded=unembedded,
         pending=Paper.objects.needing_index().count(),
     )

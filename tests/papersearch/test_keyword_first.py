@@ -17,6 +17,7 @@ def test_keyword_first_then_embedded(index_path, embedder) -> None:
     index.add([late, *corpus(200)[100:]], embed=False)
     assert embedder.embedded == []  # nothing embedded
     assert index.stats().unembedded == 101
+    assert index.counts() == (201, 101)  # the same, without walking the index's files
     assert ids(index.search("photonic", mode="lexical")) == ["2501.00500"]
     assert ids(index.search("photonic", mode="hybrid"))[0] == "2501.00500"
     assert "2501.00500" not in ids(index.search("photonic crystal", mode="dense", limit=300))
@@ -26,8 +27,11 @@ def test_keyword_first_then_embedded(index_path, embedder) -> None:
     index.add([late])  # now with its vector
     assert ids(index.search("photonic crystal waveguides", mode="dense", limit=1)) == ["2501.00500"]
     assert index.stats().unembedded == 100
+    assert index.counts() == (201, 100)
+    index.delete(["2501.00500"])
+    assert index.counts() == (200, 100)
     reopened = SearchIndex.open(index_path, embedder)
-    assert reopened.stats().unembedded == 100
+    assert reopened.stats().unembedded == 100 and reopened.counts() == (200, 100)
 
 
 def test_known_texts_keep_their_vectors(index_path, embedder) -> None:
