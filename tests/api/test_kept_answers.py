@@ -10,6 +10,8 @@ import json
 from datetime import date
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from dailypapers.api import kept
 from dailypapers.community.models import DailyEntry
@@ -24,13 +26,20 @@ def door(fresh_cache, settings):
     from dailypapers.wsgi import application
 
     settings.PAGE_CACHE_SECONDS = 60
+    # as Django's test client does: the test's connection stays open across requests
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     kept._final.answers.clear()
     kept._final.size = 0
     for i in range(3):
         make_entry(day=date(2025, 10, 2), by=make_user(f"user{i}"), upvotes=i)
-    yield application
-    kept._final.answers.clear()
-    kept._final.size = 0
+    try:
+        yield application
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        kept._final.answers.clear()
+        kept._final.size = 0
 
 
 def call(application, path, method="GET", **headers):
