@@ -2,13 +2,15 @@
 
 Two modes, one codebase:
 
-* embedded (the default): SQLite in the data folder, jobs in the same database, a file cache;
+* embedded (the default): SQLite in the data folder, jobs in the same database, a cache of
+  SQLite files;
 * production: chosen by setting ``DATABASE_URL`` (PostgreSQL), usually with ``REDIS_URL``
   (cache and the job queue) and ``EMAIL_URL`` (SMTP).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -46,13 +48,19 @@ def _secret_key() -> str:
             "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
         )
     # Embedded mode: generate a key once and keep it in the data folder.
+    # Processes starting at once on a new folder agree on one key: each writes its own file,
+    # and the first to link it into place wins (a link never replaces a file).
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        key = secrets.token_urlsafe(50)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(key)
+        tmp = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        tmp.write_text(secrets.token_urlsafe(50))
         tmp.chmod(0o600)
-        tmp.replace(path)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 
@@ -157,6 +165,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -166,11 +175,18 @@ if REDIS_URL:
         }
     }
 else:
-    # Shared by every process of an embedded installation, with nothing to set up.
+    # Shared by every process of an embedded installation, with nothing to set up: SQLite
+    # files in the data folder (diskcache), atomic counters, oldest entries out beyond
+    # CACHE_MEGABYTES. (Django's file cache keeps 300 entries and then deletes a third of them
+    # at random, the community version and rate counters among them, listing the whole
+    # folder on every write.)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "dailypapers.core.cache.DataFolderCache",
             "LOCATION": str(DATA_DIR / "cache"),
+            "SHARDS": 4,
+            "DATABASE_TIMEOUT": 0.5,  # a write waits this long for another process's
+            "OPTIONS": {"size_limit": env_int("DAILYPAPERS_CACHE_MEGABYTES", 512) * 2**20},
         }
     }
 

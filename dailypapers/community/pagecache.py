@@ -2,10 +2,11 @@
 
 List and paper pages cost a few milliseconds of template rendering; most readers are not
 logged in and see the same page. For them a page is kept in Django's cache (Redis in
-production, the file cache in embedded mode, so every process shares it) with a *community
-version* as the cache key's version: a counter bumped after every vote, comment, submission
-or moderation step commits, so a change shows at once in every process and nothing needs
-deleting. Changes to the catalogue itself show within ``DAILYPAPERS_PAGE_CACHE_SECONDS``.
+production, SQLite files in the data folder in embedded mode, so every process shares it)
+with a *community version* as the cache key's version: a counter bumped after every vote,
+comment, submission or moderation step commits, so a change shows at once in every process
+and nothing needs deleting. Changes to the catalogue itself show within
+``DAILYPAPERS_PAGE_CACHE_SECONDS``.
 
 A visitor's page carries no CSRF token (vote buttons are links to log in), so one copy fits
 every visitor."""

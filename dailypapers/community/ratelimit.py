@@ -1,5 +1,5 @@
-"""A small fixed-window rate limiter on the Django cache (a file cache in embedded mode,
-Redis in production), so every web process shares the counts."""
+"""A small fixed-window rate limiter on the Django cache (SQLite files in the data folder in
+embedded mode, Redis in production), so every web process shares the counts."""
 
 from __future__ import annotations
 

@@ -6,9 +6,11 @@ be shared by every web process, which would interleave their queries and read ea
 answers. So the parent closes every connection before each fork, and each child checks that
 it inherited none.
 
-Other sockets are safe by construction: redis-py's connection pools notice a new process id
-and open fresh connections; the polite HTTP client is made per job; the search index is
-opened by each web process after the fork (``post_worker_init``). The other places this
+The embedded mode's cache keeps its SQLite connections open between requests
+(``core.cache``), so it is closed here too. Other sockets are safe by construction:
+redis-py's connection pools notice a new process id and open fresh connections; the polite
+HTTP client is made per job; the search index is opened by each web process after the fork
+(``post_worker_init``). The other places this
 project starts processes exec a fresh interpreter (the job worker and the scheduler under
 ``serve``, the snapshot reader's and the backfill's pools, which use ``spawn``); rq's worker
 forks a process per job after django-rq closed its connections, and that process only
@@ -33,7 +35,9 @@ them would end the parent's session on the server."""
 def close_before_fork() -> None:
     """Close every database connection and cache client of this process."""
     connections.close_all()
-    caches.close_all()
+    for cache in caches.all(initialized_only=True):
+        # the data folder's cache leaves its connections open between requests
+        getattr(cache, "close_connections", cache.close)()
 
 
 def check_after_fork() -> list[str]:

@@ -4,7 +4,7 @@ Each web process keeps its recent queries' vectors (``MiniLMEmbedder``'s own cac
 reader's next request often lands on another process, and many readers search the same
 things (a trending paper's title, a topic of the day). ``SharedQueryVectors`` wraps the model:
 a query's vector is looked for in this process's memory, then in Django's cache (Redis in
-production, the file cache of the data folder in embedded mode), and only then computed, and
+production, the SQLite cache of the data folder in embedded mode), and only then computed, and
 put in both. A vector is 384 float32 (1.5 KB); it is kept ``QUERY_VECTOR_SECONDS``. Paper
 texts (``embed``) go to the model as they come."""
 

@@ -50,6 +50,29 @@ def test_embedded_mode_generates_a_secret_key_once(tmp_path: Path):
     assert mode == 0o600
 
 
+def test_processes_starting_at_once_on_a_new_folder_agree_on_one_key(tmp_path: Path):
+    """Each writes a key of its own; the first to link it into place wins, the others read
+    it (a shared temporary name made one of them fail, a replace gave each its own key)."""
+    env = {"DJANGO_SETTINGS_MODULE": "dailypapers.settings", "PATH": "/usr/bin:/bin"}
+    env["DAILYPAPERS_DATA_DIR"] = str(tmp_path)
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", f"import django; django.setup(); {PRINT}"],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    answers = [start.communicate(timeout=120) for start in starts]
+    assert [start.returncode for start in starts] == [0] * 6, [err for _, err in answers]
+    keys = {out.split()[0] for out, _ in answers}
+    assert keys == {(tmp_path / "secret_key").read_text().strip()}
+    assert sorted(p.name for p in tmp_path.iterdir() if "secret" in p.name) == ["secret_key"]
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path):
     env = {
         "DAILYPAPERS_DATA_DIR": str(tmp_path),
