@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.server import start_server
-from bench.web_speed import load, load_wrk
+from bench.web_speed import load, load_rate, load_wrk
 
 DAYS = 40
 ROTATE = random.Random(7)
@@ -159,6 +159,13 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=["daily", "search"], help="the daily lists, or the search, alone"
     )
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs="*",
+        default=[],
+        help="then offer each of these loads (requests/s, an open loop) from the most clients",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
     import django
@@ -208,7 +215,31 @@ def main() -> None:
                 if json_name in row:
                     ratios.append(f"{what} {row[json_name]['rps'] / row[html_name]['rps']:.2f}x")
             print("JSON / HTML: " + ", ".join(ratios))
-        print(json.dumps({"paths": {k: v[:3] for k, v in paths.items()}, "results": table}))
+        offered: dict[float, dict[str, dict[str, float]]] = {}
+        clients = max(args.clients)
+        for rate in args.rates:
+            offered[rate] = {}
+            print(f"\n{rate:.0f} requests/s offered by {clients} clients (open loop)")
+            print(f"{'endpoint':<26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+            for name, some in paths.items():
+                start = ROTATE.randrange(len(some))
+                turn = some[start:] + some[:start]
+                load_rate(port, turn, clients, args.warmup, rate)
+                r = load_rate(port, turn, clients, args.seconds, rate)
+                offered[rate][name] = r
+                print(
+                    f"{name:<26} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+                    f"{r['errors']:>6.0f}"
+                )
+        print(
+            json.dumps(
+                {
+                    "paths": {k: v[:3] for k, v in paths.items()},
+                    "results": table,
+                    "offered": offered,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

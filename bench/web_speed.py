@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -76,6 +78,90 @@ async def _load(port: int, path: str, clients: int, seconds: float) -> dict[str,
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
         "errors": sum(errors),
     }
+
+
+async def _paced_client(
+    port: int,
+    next_path: Callable[[], str],
+    sends: list[float],
+    latencies: list[float],
+) -> int:
+    """Sends one request at each time of ``sends`` (or as soon as the last answer is read,
+    when late), each for the path ``next_path`` gives; a latency counts from the time the request
+    was due, so a server that falls behind is charged for the wait (no coordinated
+    omission)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    errors = 0
+    for due in sends:
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        path = next_path()
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        status = int(head.split(b" ", 2)[1])
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        if length:
+            await reader.readexactly(length)
+        if status != 200:
+            errors += 1
+        latencies.append(time.perf_counter() - due)
+        if b"connection: close" in head.lower():
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.close()
+    return errors
+
+
+async def _load_rate(
+    port: int, paths: list[str], clients: int, seconds: float, rate: float
+) -> dict[str, float]:
+    """``clients`` connections offering ``rate`` requests a second between them, evenly
+    spaced, whatever the answers' speed (an open loop, as readers who each search now and
+    then, unlike wrk's closed loop, where the load waits for the server)."""
+    latencies: list[float] = []
+    start = time.perf_counter() + 0.05
+    every = 1 / rate
+    total = max(clients, round(seconds * rate))
+    schedules = [[start + n * every for n in range(c, total, clients)] for c in range(clients)]
+    cycle = itertools.cycle(paths)
+    errors = await asyncio.gather(
+        *(_paced_client(port, cycle.__next__, sends, latencies) for sends in schedules)
+    )
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "errors": sum(errors),
+    }
+
+
+def _run_rate(
+    args: tuple[int, list[str], int, float, float],
+    queue: multiprocessing.Queue,  # type: ignore[type-arg]
+) -> None:
+    queue.put(asyncio.run(_load_rate(*args)))
+
+
+def load_rate(
+    port: int, paths: list[str], clients: int, seconds: float, rate: float
+) -> dict[str, float]:
+    """An offered load of ``rate`` requests a second from ``clients`` connections (cycling
+    through ``paths``), from a second process; p50 and p99 count from when each request was
+    due."""
+    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    args = (port, paths, clients, seconds, rate)
+    proc = multiprocessing.Process(target=_run_rate, args=(args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result  # type: ignore[no-any-return]
 
 
 def _run_load(args: tuple[int, str, int, float], queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]

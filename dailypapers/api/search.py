@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -46,20 +47,28 @@ class SearchParams(Schema):
 
 
 @lru_cache(maxsize=1024)
-def terms_pattern(terms: frozenset[str]) -> re.Pattern[str]:
-    """The query's terms as whole words, longest first; made once per set of terms (a page
-    of results marks the same terms in every title and summary)."""
+def terms_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
+    """The terms as whole words, any case, longest first; made once per set of terms."""
+    terms = terms - {""}
+    if not terms:
+        return None
     alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
-def text_parts(snippet: Snippet | None, text: str) -> list[dict[str, str]]:
-    """``text`` as HF's list of plain and highlighted pieces, marking the terms the
-    snippet matched (the snippet itself may be cut short)."""
-    terms = (snippet.terms() if snippet is not None else set()) - {""}
-    if not terms:
+def page_pattern(snippets: Iterable[Snippet | None]) -> re.Pattern[str] | None:
+    """One pattern for a page of results: every term a snippet of the page matched (the
+    snippets themselves may be cut short, and each paper's text is marked wherever one of
+    the query's matched terms occurs in it)."""
+    terms = frozenset(t.lower() for s in snippets if s is not None for t in s.terms())
+    return terms_pattern(terms)
+
+
+def text_parts(pattern: re.Pattern[str] | None, text: str) -> list[dict[str, str]]:
+    """``text`` as HF's list of plain and highlighted pieces, marking what ``pattern``
+    matches."""
+    if pattern is None:
         return [{"type": "text", "text": text}] if text else []
-    pattern = terms_pattern(frozenset(terms))
     parts: list[dict[str, str]] = []
     last = 0
     for match in pattern.finditer(text):
@@ -105,10 +114,11 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
         .values_list("paper_id")
         .annotate(n=Count("id"))
     )
+    pattern = page_pattern(s for r in page.results for s in (r.title, r.abstract))
     out = []
     for r in page.results:
         item = item_out(r.paper, entries.get(r.paper.pk), comments.get(r.paper.pk, 0))
-        item["highlightedTitle"] = text_parts(r.title, r.paper.title)
-        item["highlightedSummary"] = text_parts(r.abstract, r.paper.abstract)
+        item["highlightedTitle"] = text_parts(pattern, r.paper.title)
+        item["highlightedSummary"] = text_parts(pattern, r.paper.abstract)
         out.append(item)
     return json_answer(out)
