@@ -19,6 +19,9 @@ list is asked for on 40 different featured days, the search with 200 different q
 endpoint with exactly the paths its HTML page gets; each run starts at a random place in the
 list, so that with many queries (``--queries 20000``) a run meets few queries whose vectors
 an earlier run left in the shared cache. ``--only daily`` or ``--only search`` runs one half.
+``--rates 50 100`` then offers each load (requests/s, evenly spaced over the most clients, an
+open loop: latency counts from when a request was due) to every endpoint: wrk's closed loop
+saturates the server, so there p50 is about clients / throughput whatever the server does.
 Targets: each JSON endpoint at least the throughput of its HTML page, ``/api/daily_papers``
 at 50 clients with p99 under 50 ms, and the search at 50 clients 100 requests/s with p99
 under 150 ms (142k papers)."""
