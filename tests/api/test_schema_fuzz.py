@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -31,6 +31,9 @@ def test_every_answer_is_documented(live_server, indexed, search_settings, mode)
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations, "the schema lists no operation"
+    # Hugging Face's contract has both /api/papers/search and /api/papers/{paper_id}: a
+    # generated id "search" is the search's own address, and the search answers it.
+    literal = {operation.path for operation in operations if "{" not in operation.path}
     for operation in operations:
         if mode is GenerationMode.NEGATIVE and operation.path == "/api/papers/{paper_id}":
             continue  # any text is an id to look up (unknown: 404): no value is invalid
@@ -44,6 +47,7 @@ def test_every_answer_is_documented(live_server, indexed, search_settings, mode)
             suppress_health_check=list(HealthCheck),
         )
         def check(case):
+            assume(case.formatted_path == case.path or case.formatted_path not in literal)
             reasons = REFUSED_THOUGH_VALID.get(case.operation.path)
             if mode is GenerationMode.POSITIVE and reasons:
                 response = case.call()

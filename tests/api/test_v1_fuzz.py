@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.db import connection
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.config._checks import PositiveDataAcceptanceConfig
@@ -40,9 +40,12 @@ def test_every_v1_answer_is_documented(live_server, v1_data, mode):
     assert len(operations) >= 15
     bearer = {"Authorization": f"Bearer {v1_data.token}"}
     nothing_to_violate = []
+    # a generated id may spell a sibling's address (/papers/{id} and /papers/search): that
+    # request is the sibling's, checked against the sibling's schema
+    literal = {operation.path for operation in operations if "{" not in operation.path}
     for number, operation in enumerate(operations):
         try:
-            run_cases(operation, mode, bearer if number % 2 else None)
+            run_cases(operation, mode, bearer if number % 2 else None, literal)
         except Unsatisfiable:
             # Only possible for invalid requests: an operation whose one parameter takes any
             # text (a paper's id) has no invalid value to send.
@@ -51,7 +54,7 @@ def test_every_v1_answer_is_documented(live_server, v1_data, mode):
     assert len(nothing_to_violate) <= 2, nothing_to_violate
 
 
-def run_cases(operation, mode, headers):
+def run_cases(operation, mode, headers, literal=frozenset()):
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=CASES,
@@ -61,6 +64,7 @@ def run_cases(operation, mode, headers):
         suppress_health_check=list(HealthCheck),
     )
     def check(case):
+        assume(case.formatted_path == case.path or case.formatted_path not in literal)
         case.call_and_validate(headers=headers)
 
     check()
