@@ -34,7 +34,10 @@ router = Router(tags=["daily papers"])
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
-USERNAME = r"^[\w.@+-]{1,150}$"
+USERNAME = r"^[^\x00-\x20\x7f]{1,150}$"
+"""A username as the schema states it, in explicit ranges: a word-character class is ASCII to
+a JSON Schema reader and any letter to Python (usernames may be "Ölaf"); a name no one has
+finds nothing."""
 FIELDS = (
     *("day", "submitted_at", "submitted_by_name", "upvotes", "hot", "comment_count", "hidden"),
     *("paper__arxiv_id", "paper__title", "paper__abstract", "paper__author_names"),
@@ -51,10 +54,14 @@ class DailySort(StrEnum):
 
 class DailyParams(Schema):
     date: str | None = Field(
-        None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="A day, YYYY-MM-DD (not in the future)."
+        None,
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="A day, YYYY-MM-DD (not in the future).",
     )
-    week: str | None = Field(None, pattern=r"^\d{4}-W\d{2}$", description="An ISO week, YYYY-Www.")
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="A month, YYYY-MM.")
+    week: str | None = Field(
+        None, pattern=r"^[0-9]{4}-W[0-9]{2}$", description="An ISO week, YYYY-Www."
+    )
+    month: str | None = Field(None, pattern=r"^[0-9]{4}-[0-9]{2}$", description="A month, YYYY-MM.")
     submitter: str | None = Field(
         None, pattern=USERNAME, description="Only the papers this user featured (a username)."
     )

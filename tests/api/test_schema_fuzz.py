@@ -84,3 +84,25 @@ def test_a_bad_parameter_is_a_400_in_hugging_faces_shape(client, indexed):
     assert answer.status_code == 400
     assert answer.json()["error"].startswith("limit: ")
     assert answer["X-Error-Message"] == answer.json()["error"]
+
+
+@pytest.mark.django_db
+def test_a_unicode_username_fits_the_schema_as_a_json_schema_reader_reads_it(client):
+    """Usernames may be any letters ("Ölaf"); the schema's pattern must allow them to a
+    reader for whom a word-character class is ASCII (JSON Schema's regular expressions), as
+    the server does: the fuzzer sent ``submitter=Ö`` as invalid and got a 200."""
+    import re
+
+    from tests.community.helpers import make_entry, make_user
+
+    olaf = make_user("Ölaf")
+    make_entry(by=olaf)
+    parameters = client.get("/api/openapi.json").json()["paths"]["/api/daily_papers"]["get"]
+    (submitter,) = [p for p in parameters["parameters"] if p["name"] == "submitter"]
+    pattern = submitter["schema"].get("pattern") or submitter["schema"]["anyOf"][0]["pattern"]
+    assert re.search(pattern, "Ölaf", re.ASCII)
+    assert not re.search(pattern, "two words", re.ASCII)
+    answer = client.get("/api/daily_papers", {"submitter": "Ölaf"})
+    assert answer.status_code == 200
+    assert [item["submittedBy"]["user"] for item in answer.json()] == ["Ölaf"]
+    assert client.get("/api/daily_papers", {"submitter": "two words"}).status_code == 400
