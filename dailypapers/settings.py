@@ -165,6 +165,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+CACHE_MEGABYTES = env_int("DAILYPAPERS_CACHE_MEGABYTES", 512)  # embedded mode's cache
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
@@ -186,7 +187,7 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
             "SHARDS": 4,
             "DATABASE_TIMEOUT": 0.5,  # a write waits this long for another process's
-            "OPTIONS": {"size_limit": env_int("DAILYPAPERS_CACHE_MEGABYTES", 512) * 2**20},
+            "OPTIONS": {"size_limit": CACHE_MEGABYTES * 2**20},
         }
     }
 
