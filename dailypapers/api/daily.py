@@ -34,10 +34,10 @@ router = Router(tags=["daily papers"])
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
-USERNAME = r"^[^\x00-\x20\x7f]{1,150}$"
+USERNAME = r"^(?:[A-Za-z0-9_.@+-]|[^\x00-\x7f]){1,150}$"
 """A username as the schema states it, in explicit ranges: a word-character class is ASCII to
-a JSON Schema reader and any letter to Python (usernames may be "Ölaf"); a name no one has
-finds nothing."""
+a JSON Schema reader and any letter to Python (usernames may be "Ölaf"). ASCII as Django's
+usernames have it, anything beyond ASCII (a name no one has finds nothing)."""
 FIELDS = (
     *("day", "submitted_at", "submitted_by_name", "upvotes", "hot", "comment_count", "hidden"),
     *("paper__arxiv_id", "paper__title", "paper__abstract", "paper__author_names"),

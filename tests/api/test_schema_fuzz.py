@@ -102,6 +102,7 @@ def test_a_unicode_username_fits_the_schema_as_a_json_schema_reader_reads_it(cli
     pattern = submitter["schema"].get("pattern") or submitter["schema"]["anyOf"][0]["pattern"]
     assert re.search(pattern, "Ölaf", re.ASCII)
     assert not re.search(pattern, "two words", re.ASCII)
+    assert not re.search(pattern, "<script>", re.ASCII)
     answer = client.get("/api/daily_papers", {"submitter": "Ölaf"})
     assert answer.status_code == 200
     assert [item["submittedBy"]["user"] for item in answer.json()] == ["Ölaf"]
