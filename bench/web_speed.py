@@ -39,6 +39,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.server import start_server
 
 
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Reads one answer: its status, and whether the server closes the connection after it."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    if length:
+        await reader.readexactly(length)
+    return int(head.split(b" ", 2)[1]), b"connection: close" in head.lower()
+
+
+def _summary(latencies: list[float], elapsed: float, errors: list[int]) -> dict[str, float]:
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "errors": sum(errors),
+    }
+
+
 async def _client(port: int, path: str, until: float, latencies: list[float]) -> int:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
@@ -46,18 +69,11 @@ async def _client(port: int, path: str, until: float, latencies: list[float]) ->
     while time.perf_counter() < until:
         start = time.perf_counter()
         writer.write(request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        status = int(head.split(b" ", 2)[1])
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        if length:
-            await reader.readexactly(length)
+        status, closed = await _answer(reader)
         if status != 200:
             errors += 1
         latencies.append(time.perf_counter() - start)
-        if b"connection: close" in head.lower():
+        if closed:
             writer.close()
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.close()
@@ -69,15 +85,7 @@ async def _load(port: int, path: str, clients: int, seconds: float) -> dict[str,
     start = time.perf_counter()
     until = start + seconds
     errors = await asyncio.gather(*(_client(port, path, until, latencies) for _ in range(clients)))
-    elapsed = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / elapsed,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "errors": sum(errors),
-    }
+    return _summary(latencies, time.perf_counter() - start, errors)
 
 
 async def _paced_client(
@@ -98,18 +106,11 @@ async def _paced_client(
             await asyncio.sleep(delay)
         path = next_path()
         writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        status = int(head.split(b" ", 2)[1])
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        if length:
-            await reader.readexactly(length)
+        status, closed = await _answer(reader)
         if status != 200:
             errors += 1
         latencies.append(time.perf_counter() - due)
-        if b"connection: close" in head.lower():
+        if closed:
             writer.close()
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.close()
@@ -131,15 +132,7 @@ async def _load_rate(
     errors = await asyncio.gather(
         *(_paced_client(port, cycle.__next__, sends, latencies) for sends in schedules)
     )
-    elapsed = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / elapsed,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "errors": sum(errors),
-    }
+    return _summary(latencies, time.perf_counter() - start, errors)
 
 
 def _run_rate(
