@@ -12,6 +12,12 @@ gunicorn) in the same run.
     # then
     python bench/api_speed.py --workers 2 --clients 1 10 50 --seconds 10
 
+    # at 2.5M papers: a copy of that data folder, topped up with recombined papers (about
+    # 25 minutes on 2 cores, 15 GB on disk), then the search half
+    cp -r /tmp/dpbench /tmp/dpbench-2.5m && export DAILYPAPERS_DATA_DIR=/tmp/dpbench-2.5m
+    python bench/api_speed.py --prepare --size 2500000
+    python bench/api_speed.py --only search --workers 2 --clients 1 10 50 --rates 25 50
+
 The load comes from a second process on loopback (wrk with a Lua script that cycles through
 the paths when wrk is installed, else the asyncio client of bench/web_speed.py). The daily
 list is asked for on 40 different featured days, the search with 200 different queries
@@ -49,34 +55,88 @@ from bench.web_speed import load, load_rate, load_wrk
 DAYS = 40
 ROTATE = random.Random(7)
 QUERIES = 200
+SYNTHETIC = "syn."  # the ids of the recombined papers ``--prepare --size`` adds
 
 
-def prepare() -> None:
-    """Index the catalogue with the shipped vectors of its papers (no embedding)."""
+def prepare(size: int = 0) -> None:
+    """Index the catalogue with the shipped vectors of its papers (no embedding). With
+    ``size`` above the catalogue's, first add recombined papers to the database until it
+    holds that many (``bench/search_speed.py``'s corpus: titles and abstracts from real
+    papers' words and sentences, vectors real ones plus noise; ids ``syn.NNNNNNNN``), and
+    index them too. Blocks already in the database are kept, so an interrupted run goes on."""
+    import datetime as dt
+
+    import numpy as np
     from django.conf import settings
+    from django.db import transaction
 
     from bench.digest_speed import snapshot_ids, unit_vectors
+    from bench.search_speed import synthetic
     from dailypapers.catalog.models import Paper
     from dailypapers.search.keeper import DOCUMENT_FIELDS, paper_document
     from papersearch import SearchIndex
 
+    started = time.perf_counter()
     row_of = {pid: i for i, pid in enumerate(snapshot_ids())}
     vectors = unit_vectors()
     docs, rows = [], []
-    for paper in Paper.objects.order_by("pk").only(*DOCUMENT_FIELDS).iterator(chunk_size=5000):
+    real = Paper.objects.exclude(arxiv_id__startswith=SYNTHETIC)
+    for paper in real.order_by("pk").only(*DOCUMENT_FIELDS).iterator(chunk_size=5000):
         row = row_of.get(paper.arxiv_id)
         if row is not None:
             docs.append(paper_document(paper))
             rows.append(row)
+    blocks = [vectors[np.asarray(rows)].astype(np.float16)]
+    del vectors
+    if size > len(docs):
+        made = iter(synthetic(list(docs), blocks[0].astype(np.float32), size))
+        next(made)  # the real papers themselves
+        for block_docs, block_vectors in made:
+            first, last = block_docs[0].id, block_docs[-1].id
+            stored = Paper.objects.filter(arxiv_id__gte=first, arxiv_id__lte=last)
+            papers = [
+                Paper(
+                    arxiv_id=d.id,
+                    title=d.title,
+                    abstract=d.abstract,
+                    author_names=list(d.authors),
+                    primary_category=d.categories[0] if d.categories else "",
+                    categories=list(d.categories),
+                    submitted=dt.datetime.combine(d.date, dt.time(), tzinfo=dt.UTC)
+                    if d.date
+                    else None,
+                    last_source="bench",
+                    needs_index=False,
+                )
+                for d in block_docs
+            ]
+            if stored.count() != len(papers):
+                with transaction.atomic():
+                    stored.delete()
+                    Paper.objects.bulk_create(papers, batch_size=2000)
+            docs.extend(paper_document(p) for p in papers)
+            blocks.append(block_vectors.astype(np.float16))
+            print(
+                f"  catalogue {len(docs):,}/{size:,} at {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
     index = Path(settings.SEARCH_INDEX_DIR)
     if index.exists():
         shutil.rmtree(index)
-    started = time.perf_counter()
-    import numpy as np
+    built = time.perf_counter()
+    last = [0.0]
 
-    SearchIndex.rebuild(index, docs, vectors=vectors[np.asarray(rows)], total=len(docs))
+    def progress(phase: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 30 or done == total:
+            last[0] = now
+            print(f"  {phase} {done:,}/{total:,} at {now - built:.0f} s", flush=True)
+
+    all_vectors = np.concatenate(blocks)
+    del blocks
+    SearchIndex.rebuild(index, docs, vectors=all_vectors, progress=progress, total=len(docs))
     Paper.objects.filter(needs_index=True).update(needs_index=False)
-    print(f"search index: {len(docs):,} papers in {time.perf_counter() - started:.0f} s")
+    print(f"search index: {len(docs):,} papers in {time.perf_counter() - built:.0f} s")
 
 
 def workload(seed: int, queries_wanted: int = QUERIES) -> dict[str, list[str]]:
@@ -88,7 +148,8 @@ def workload(seed: int, queries_wanted: int = QUERIES) -> dict[str, list[str]]:
     days = sorted(set(DailyEntry.objects.values_list("day", flat=True)), reverse=True)[:DAYS]
     if not days:
         raise SystemExit("no featured papers: run bench/seed_community.py first")
-    titles = Paper.objects.order_by("?").values_list("title", flat=True)[: queries_wanted * 2]
+    real = Paper.objects.exclude(arxiv_id__startswith=SYNTHETIC)  # queries as readers type them
+    titles = real.order_by("?").values_list("title", flat=True)[: queries_wanted * 2]
     queries = []
     for title in titles:
         words = re.findall(r"[A-Za-z][A-Za-z-]+", title)
@@ -150,6 +211,12 @@ def load_paths(port: int, paths: list[str], clients: int, seconds: float) -> dic
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prepare", action="store_true", help="build the search index, then stop")
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=0,
+        help="with --prepare: add recombined papers until the catalogue holds this many",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
@@ -175,7 +242,7 @@ def main() -> None:
 
     django.setup()
     if args.prepare:
-        prepare()
+        prepare(args.size)
         return
     paths = workload(args.seed, args.queries)
     if args.only:

@@ -10,6 +10,7 @@ results = index.search('"diffusion model" -video cat:cs.CV', Filters(has_code=Tr
 from papersearch import query_encoder as query_encoder
 from papersearch.embed import Embedder, MiniLMEmbedder
 from papersearch.index import IndexConfig, SearchIndex
+from papersearch.lexical import highlight_terms
 from papersearch.profiles import Pick, Profile, RecommendConfig, build_profiles
 from papersearch.types import Document, Filters, Hit, Mode, SearchResults, Snippet, Sort, Stats
 
@@ -30,4 +31,5 @@ __all__ = [
     "Sort",
     "Stats",
     "build_profiles",
+    "highlight_terms",
 ]

@@ -270,7 +270,7 @@ class LexicalIndex:
         # Only the words, as the tokenizer cuts them (``H_0`` is two), one term each: a word the
         # parser would cut in two becomes a phrase query, which needs positions that title and
         # abstract do not index. Lower case: AND, OR, NOT are operators to the query parser.
-        text = " ".join(_TOKEN.findall(" ".join([*parsed.words, *parsed.phrases]).lower()))
+        text = " ".join(highlight_terms(parsed))
         if not text:
             return {}
         terms = self._parse(text, SNIPPET_FIELDS)
@@ -293,6 +293,12 @@ class LexicalIndex:
                     )
             out[int(doc["row"][0])] = snippets
         return out
+
+
+def highlight_terms(parsed: ParsedQuery) -> list[str]:
+    """The terms a snippet marks for this query: its words and its phrases' words as the
+    tokenizer cuts them, lower-cased, in order (excluded words and authors are not marked)."""
+    return _TOKEN.findall(" ".join([*parsed.words, *parsed.phrases]).lower())
 
 
 def _snippet(

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from dailypapers.community.models import Comment, DailyEntry
+from dailypapers.catalog.models import Paper
 from dailypapers.search.holder import SearchUnavailable
-from dailypapers.search.services import MAX_QUERY_CHARS, SearchRequest, search_papers
-from papersearch import Mode, Snippet
+from dailypapers.search.services import (
+    MAX_QUERY_CHARS,
+    SearchRequest,
+    clean_query,
+    search_papers,
+)
+from papersearch import Mode, highlight_terms
+from papersearch.query import parse
 
-from .hf import ERRORS, RETRY_SECONDS, HfError, ItemOut, check_rate, item_out, json_answer
+from .hf import (
+    ERRORS,
+    RETRY_SECONDS,
+    HfError,
+    ItemOut,
+    check_rate,
+    item_out,
+    json_answer,
+    shown_entry,
+)
+from .papers import LIGHT, shown_comments
 
 router = Router(tags=["papers"])
 
@@ -56,14 +70,6 @@ def terms_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
-def page_pattern(snippets: Iterable[Snippet | None]) -> re.Pattern[str] | None:
-    """One pattern for a page of results: every term a snippet of the page matched (the
-    snippets themselves may be cut short, and each paper's text is marked wherever one of
-    the query's matched terms occurs in it)."""
-    terms = frozenset(t.lower() for s in snippets if s is not None for t in s.terms())
-    return terms_pattern(terms)
-
-
 def text_parts(pattern: re.Pattern[str] | None, text: str) -> list[dict[str, str]]:
     """``text`` as HF's list of plain and highlighted pieces, marking what ``pattern``
     matches."""
@@ -92,32 +98,29 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
     """Papers matching ``q``, best first (Hugging Face's ``/api/papers/search``): the items of
     ``/api/daily_papers``, featured or not, with the matched terms marked."""
     check_rate(request)
+    # one query for the page: each paper with its featured entry, who featured it and how
+    # many comments readers see
+    papers = (
+        Paper.objects.select_related("daily_entry__submitted_by")
+        .defer(*LIGHT)
+        .annotate(num_comments=shown_comments())
+    )
     try:
-        page = search_papers(SearchRequest(query=params.q, limit=params.limit, mode=params.mode))
+        page = search_papers(
+            SearchRequest(query=params.q, limit=params.limit, mode=params.mode, highlight=False),
+            papers=papers,
+        )
     except SearchUnavailable:
         raise HfError(
             503,
             "the search index is being rebuilt; try again soon",
             headers={"Retry-After": str(RETRY_SECONDS)},
         ) from None
-    ids = [r.paper.pk for r in page.results]
-    entries = {
-        e.paper_id: e
-        for e in DailyEntry.objects.visible()
-        .filter(paper_id__in=ids)
-        .select_related("submitted_by")
-    }
-    comments = dict(
-        Comment.objects.shown()
-        .filter(paper_id__in=ids)
-        .order_by()
-        .values_list("paper_id")
-        .annotate(n=Count("id"))
-    )
-    pattern = page_pattern(s for r in page.results for s in (r.title, r.abstract))
+    # every paper's title and summary marked wherever one of the query's terms occurs
+    pattern = terms_pattern(frozenset(highlight_terms(parse(clean_query(params.q)[0]))))
     out = []
     for r in page.results:
-        item = item_out(r.paper, entries.get(r.paper.pk), comments.get(r.paper.pk, 0))
+        item = item_out(r.paper, shown_entry(r.paper), r.paper.num_comments)  # type: ignore[attr-defined]
         item["highlightedTitle"] = text_parts(pattern, r.paper.title)
         item["highlightedSummary"] = text_parts(pattern, r.paper.abstract)
         out.append(item)

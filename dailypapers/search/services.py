@@ -47,6 +47,7 @@ class SearchRequest:
     mode: Mode = Mode.HYBRID  # which rankers answer: hybrid, lexical (words) or dense (meaning)
     exclude: frozenset[str] = frozenset()  # arXiv ids the reader hides (read or saved): the
     # index leaves them out inside the search, so pages stay full
+    highlight: bool = True  # the results' snippets (a caller that marks terms itself: False)
 
     def filters(self) -> Filters:
         return Filters(
@@ -83,9 +84,14 @@ def clean_query(query: str) -> tuple[str, bool]:
     return text[:MAX_QUERY_CHARS], len(text) > MAX_QUERY_CHARS
 
 
-def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> SearchPage:
+def search_papers(
+    request: SearchRequest,
+    index: SearchIndex | None = None,
+    papers: QuerySet[Paper] | None = None,
+) -> SearchPage:
     """One page of papers for a query (the search page and the API both call this), each
-    paper with its ``upvotes``.
+    paper with its ``upvotes``. ``papers``: the catalogue as the caller wants it read (what it
+    selects and annotates besides), so a page is read in one query.
 
     A query is ranked by the index; ``sort=votes`` orders the index's relevance pool by the
     votes the database holds (one indexed query), so the order always agrees with the counts
@@ -94,8 +100,9 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
     query, trimmed = clean_query(request.query)
     limit = max(0, min(request.limit, MAX_RESULTS - request.offset))
     parsed = parse(query)
+    catalogue = Paper.objects.all() if papers is None else papers
     if parsed.is_empty:
-        return _browse(request, parsed.categories, limit, trimmed)
+        return _browse(catalogue, request, parsed.categories, limit, trimmed)
     index = index or open_index()
     filters = request.filters()
     if request.sort == Sort.VOTES:
@@ -103,7 +110,7 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
         ranked = _by_votes([hit.id for hit in pool.hits])
         page_ids = ranked[request.offset : request.offset + limit]
         scores = {hit.id: hit.score for hit in pool.hits}
-        snippets = index.highlights(page_ids, query)
+        snippets = index.highlights(page_ids, query) if request.highlight else {}
         hits = [(pid, scores[pid], snippets.get(pid, {})) for pid in page_ids]
         found = pool
     else:
@@ -114,20 +121,24 @@ def search_papers(request: SearchRequest, index: SearchIndex | None = None) -> S
             limit=limit,
             offset=request.offset,
             mode=request.mode,
+            highlight=request.highlight,
         )
         hits = [(hit.id, hit.score, hit.highlights) for hit in found.hits]
     # The index leaves out what the reader hides; how many of those the words match is
     # what the page says it hid.
     hidden = len(index.matching(sorted(request.exclude), query, filters)) if request.exclude else 0
-    papers = with_upvotes(Paper.objects.all()).in_bulk(
+    found_papers = with_upvotes(catalogue).in_bulk(
         [pid for pid, _, _ in hits], field_name="arxiv_id"
     )
     results = [
         Result(
-            paper=papers[pid], score=score, title=marks.get("title"), abstract=marks.get("abstract")
+            paper=found_papers[pid],
+            score=score,
+            title=marks.get("title"),
+            abstract=marks.get("abstract"),
         )
         for pid, score, marks in hits
-        if pid in papers  # deleted from the catalogue since the index took it
+        if pid in found_papers  # deleted from the catalogue since the index took it
     ]
     return SearchPage(
         request=request,
@@ -178,11 +189,15 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def _browse(
-    request: SearchRequest, categories: tuple[str, ...], limit: int, trimmed: bool
+    catalogue: QuerySet[Paper],
+    request: SearchRequest,
+    categories: tuple[str, ...],
+    limit: int,
+    trimmed: bool,
 ) -> SearchPage:
     """Every paper that passes the filters, newest first (``sort=votes``: most votes first,
     then newest), from the database."""
-    papers = _filtered(Paper.objects.all(), request, categories)
+    papers = _filtered(catalogue, request, categories)
     hidden = 0
     if request.exclude:
         hidden = papers.filter(arxiv_id__in=request.exclude).count()

@@ -1,8 +1,10 @@
 """`GET /api/papers/search`: Hugging Face's shape, read by huggingface_hub's PaperInfo."""
 
 import copy
+import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 from huggingface_hub.hf_api import PaperInfo
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +72,44 @@ def test_mode_chooses_the_rankers(client, indexed):
         refused = client.get(URL, {"q": "quantum", "mode": bad})
         assert refused.status_code == 400, bad
         assert "mode" in refused.json()["error"], bad
+
+
+def test_a_page_is_read_in_one_query(client, indexed, django_assert_num_queries):
+    """Each paper with its featured entry, who featured it and its comment count: one
+    query of the catalogue for the page, whatever its length."""
+    from dailypapers.community.models import Comment
+    from dailypapers.community.submissions import feature
+
+    user = User.objects.create_user("poster")
+    entry = feature(indexed[0], by=user, day=dt.date(2025, 1, 6), check_rules=False)
+    entry.upvotes = 3
+    entry.save()
+    paper = entry.paper
+    Comment.objects.create(paper=paper, author=user, body="Nice.")
+    Comment.objects.create(paper=paper, author=user, body="Gone.", hidden=True)
+    client.get(URL, {"q": "study", "limit": 1})  # the index opened, the rate counted
+    with django_assert_num_queries(1):
+        entries = client.get(URL, {"q": "study", "limit": 12}).json()
+    assert len(entries) == 12
+    item = next(e for e in entries if e["paper"]["id"] == paper.arxiv_id)
+    assert item["numComments"] == 1 and item["paper"]["upvotes"] == 3
+    assert item["paper"]["submittedOnDailyBy"]["user"] == "poster"
+
+
+def test_terms_are_marked_wherever_they_occur(client, add_papers, search_settings):
+    """The query's words and phrases are marked as whole words in any case, in the title and
+    the whole summary; an excluded word and parts of longer words are not."""
+    from dailypapers.search import keeper
+
+    add_papers(
+        1,
+        title="Sparse Graphs and their bounds",
+        abstract="We bound sparse graphs. " + "Filler words here. " * 40 + "Graphs again.",
+    )
+    keeper.index_pending()
+    entry = client.get(URL, {"q": '"sparse graphs" -spectral bound'}).json()[0]
+    marked = [p["text"] for p in entry["highlightedTitle"] if p["type"] == "highlight"]
+    assert marked == ["Sparse", "Graphs"]  # "bounds" is not "bound"
+    summary = [p["text"] for p in entry["highlightedSummary"] if p["type"] == "highlight"]
+    assert summary == ["bound", "sparse", "graphs", "Graphs"]
+    assert "".join(p["text"] for p in entry["highlightedSummary"]) == entry["summary"]
