@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -188,9 +189,14 @@ def record(comment: Comment) -> int:
     return len(reasons)
 
 
-def on_comment_saved(sender: object, instance: Comment, created: bool, **kwargs: object) -> None:
-    """post_save on Comment (connected in apps.py): a new comment records its notifications."""
-    if created and not kwargs.get("raw"):
+def on_comment_saved(sender: object, instance: Comment, created: bool, **kwargs: Any) -> None:
+    """post_save on Comment (connected in apps.py): a new comment records its notifications,
+    and so does an edit of its text (``edit_comment``): a member it now @mentions is told,
+    one told already is not told again (one notification per member and comment)."""
+    if kwargs.get("raw"):
+        return
+    edited = "body_html" in (kwargs.get("update_fields") or ())
+    if created or edited:
         record(instance)
 
 

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dailypapers.catalog.models import Paper
-from dailypapers.community.comments import delete_comment, post_comment
+from dailypapers.community.comments import delete_comment, edit_comment, post_comment
 from dailypapers.community.models import Comment
 from dailypapers.community.moderation import set_comment_hidden
 from dailypapers.digests import links, notices
@@ -83,6 +83,17 @@ def test_a_mention_tells_the_mentioned_member(cast: Any, paper: Paper) -> None:
     comment = post_comment(cast.owner, paper, "What do you think, @member? And (@MODERATOR).")
     assert told(cast.member) == [(comment.pk, "mention")]
     assert told(cast.moderator) == [(comment.pk, "mention")]  # case does not matter
+
+
+def test_an_edit_that_adds_a_mention_tells_the_member_once(cast: Any, paper: Paper) -> None:
+    first = post_comment(cast.member, paper, "A question.")
+    reply = post_comment(cast.owner, paper, "No mention yet.", parent=first)
+    assert told(cast.moderator) == [] and told(cast.member) == [(reply.pk, "reply")]
+    edit_comment(cast.owner, reply, "On second thought, @moderator and @member should see this.")
+    assert told(cast.moderator) == [(reply.pk, "mention")]
+    assert told(cast.member) == [(reply.pk, "reply")]  # told already, as the parent's author
+    edit_comment(cast.owner, reply, "Still for @moderator, with a typo fixed.")
+    assert told(cast.moderator) == [(reply.pk, "mention")]  # not twice
 
 
 def test_trailing_punctuation_and_addresses(cast: Any, paper: Paper) -> None:
