@@ -71,7 +71,7 @@ def prepare(size: int = 0) -> None:
     from django.db import transaction
 
     from bench.digest_speed import snapshot_ids, unit_vectors
-    from bench.search_speed import synthetic
+    from bench.search_speed import build_progress, synthetic
     from dailypapers.catalog.models import Paper
     from dailypapers.search.keeper import DOCUMENT_FIELDS, paper_document
     from papersearch import SearchIndex
@@ -124,17 +124,11 @@ def prepare(size: int = 0) -> None:
     if index.exists():
         shutil.rmtree(index)
     built = time.perf_counter()
-    last = [0.0]
-
-    def progress(phase: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if now - last[0] > 30 or done == total:
-            last[0] = now
-            print(f"  {phase} {done:,}/{total:,} at {now - built:.0f} s", flush=True)
-
     all_vectors = np.concatenate(blocks)
     del blocks
-    SearchIndex.rebuild(index, docs, vectors=all_vectors, progress=progress, total=len(docs))
+    SearchIndex.rebuild(
+        index, docs, vectors=all_vectors, progress=build_progress(built), total=len(docs)
+    )
     Paper.objects.filter(needs_index=True).update(needs_index=False)
     print(f"search index: {len(docs):,} papers in {time.perf_counter() - built:.0f} s")
 

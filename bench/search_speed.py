@@ -21,6 +21,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +92,19 @@ def make_queries(real: list[Document], n: int, seed: int = 2) -> list[str]:
     return queries
 
 
+def build_progress(start: float) -> Callable[[str, int, int], None]:
+    """A rebuild's progress printer: a line every 30 s and at the end of each phase."""
+    last = [0.0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 30 or done == total:
+            last[0] = now
+            print(f"  {phase} {done:,}/{total:,} at {now - start:.0f} s", flush=True)
+
+    return progress
+
+
 def build(size: int, path: Path) -> float:
     real = list(snapshot_papers())
     vectors = snapshot_vectors()
@@ -104,15 +118,9 @@ def build(size: int, path: Path) -> float:
     all_vectors = np.concatenate(blocks)
     del blocks
     start = time.perf_counter()
-    last = [0.0]
-
-    def progress(phase: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if now - last[0] > 30 or done == total:
-            last[0] = now
-            print(f"  {phase} {done:,}/{total:,} at {now - start:.0f} s", flush=True)
-
-    SearchIndex.rebuild(path, docs, vectors=all_vectors, progress=progress, total=len(docs))
+    SearchIndex.rebuild(
+        path, docs, vectors=all_vectors, progress=build_progress(start), total=len(docs)
+    )
     elapsed = time.perf_counter() - start
     (path.parent / f"{path.name}.build.json").write_text(json.dumps({"seconds": elapsed}))
     return elapsed
