@@ -4,7 +4,8 @@
 
 Queries: ``--n`` phrases of 1-5 words from real titles (as ``bench/search_speed.py`` makes
 them). Encoders: the reference (``SentenceTransformer.encode`` in float32, one text a call),
-ONNX Runtime on the fused graph that ``embed_query`` uses (``papersearch.query_encoder``),
+ONNX Runtime on the fused graph quantized to int8 that ``embed_query`` uses by default
+(``papersearch.query_encoder``), on the fused graph in float32 (``query_precision="float32"``),
 and on the unfused export (ONNX Runtime's own graph optimizations only). The hand-written
 torch encoder that ``embed_query`` used before is in this bench as it was first committed
 (``git log bench/query_encoder.py``); docs/search.md has its figures. For each thread count
@@ -82,9 +83,13 @@ def main() -> None:
     model_dir = model_path()
     probes = plain_encode(model, list(query_encoder.PROBES))
     graphs: dict[str, bytes] = {}
-    for name, fuse in (("fused", True), ("unfused", False)):
+    for name, fuse, precision in (
+        ("int8", True, "int8"),
+        ("fused", True, "float32"),
+        ("unfused", False, "float32"),
+    ):
         start = time.perf_counter()
-        graphs[name] = query_encoder.export(model_dir, probes, fuse=fuse)
+        graphs[name] = query_encoder.export(model_dir, probes, fuse=fuse, precision=precision)
         print(f"export ({name}): {time.perf_counter() - start:.1f} s")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "encoder.onnx"
@@ -100,7 +105,10 @@ def main() -> None:
         ort_threads = threads or cores
         encoders: dict[str, Encoder] = {
             "reference: SentenceTransformer fp32": lambda q: plain_encode(model, [q])[0],
-            "onnxruntime, fused graph (used)": query_encoder.QueryEncoder(
+            "onnxruntime, fused int8 (used)": query_encoder.QueryEncoder(
+                graphs["int8"], model_dir, ort_threads
+            ),
+            "onnxruntime, fused graph float32": query_encoder.QueryEncoder(
                 graphs["fused"], model_dir, ort_threads
             ),
             "onnxruntime, unfused graph": query_encoder.QueryEncoder(
@@ -127,9 +135,7 @@ def main() -> None:
     print("\nbeside a thread counting in pure Python (1 thread each):")
     for name, encoder in {
         "reference: SentenceTransformer fp32": lambda q: plain_encode(model, [q])[0],
-        "onnxruntime, fused graph (used)": query_encoder.QueryEncoder(
-            graphs["fused"], model_dir, 1
-        ),
+        "onnxruntime, fused int8 (used)": query_encoder.QueryEncoder(graphs["int8"], model_dir, 1),
     }.items():
         alone, beside, share = measure(lambda i, e=encoder: e(queries[i % len(queries)]))
         print(

@@ -6,7 +6,8 @@ nDCG@10 and recall@100 on cranfield, cacm, arxiv-dev and arxiv-specific (with un
 condensed nDCG@10 and the judged share of the top 10), and a known-item test on the 142k
 corpus (MRR@10 with the title as query, and with one sentence of the abstract). Corpus
 vectors of the small sets are embedded once with the product's CPU path and cached in
-bench/out/; the 142k corpus uses the shipped vectors. Queries are embedded with the model.
+bench/out/; the 142k corpus uses the shipped vectors. Queries are embedded one at a time by
+the product's query encoder (``--query-precision``, int8 by default as in the product).
 
 The two dev sets over the 142k corpus (arxiv-dev, topic queries; arxiv-specific, two-facet
 queries in bench/ir/) are each split into a tuning half (odd query number) and a test half
@@ -80,9 +81,16 @@ def run_queries(index, queries, vectors, mode: str) -> dict[str, list[str]]:
     return runs
 
 
+def query_vectors(embedder: MiniLMEmbedder, texts: list[str]) -> np.ndarray:
+    """The queries' vectors as the product computes a typed query's."""
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.stack([embedder.embed_query(t) for t in texts])
+
+
 def evaluate(index, queries, qrels, embedder, *, judged_only=False) -> dict[str, float]:
     queries = [(q["_id"], q["text"]) for q in queries if q["_id"] in qrels]
-    qvecs = embedder.embed([t for _, t in queries])
+    qvecs = query_vectors(embedder, [t for _, t in queries])
     rows = {}
     base = index.config
     plans = [("lexical", "lexical", base), ("dense", "dense", base)]
@@ -179,7 +187,7 @@ def split_table(
 ) -> None:
     """nDCG@10 per half (unjudged as 0 / condensed / judged share of the top 10)."""
     judged = [(q["_id"], q["text"]) for q in queries if q["_id"] in qrels]
-    qvecs = embedder.embed([t for _, t in judged])
+    qvecs = query_vectors(embedder, [t for _, t in judged])
     runs: dict[str, dict[str, list[str]]] = {}
     for mode in ("lexical", "dense", "hybrid"):
         runs[mode] = run_queries(index, judged, qvecs, mode)
@@ -244,7 +252,7 @@ def known_item(embedder: MiniLMEmbedder, n: int) -> None:
     }
     print(f"known-item on the 142k corpus: {n} random papers, MRR@10")
     for kind, texts in kinds.items():
-        qvecs = embedder.embed(texts)
+        qvecs = query_vectors(embedder, texts)
         line = f"  {kind:<18}"
         for mode in ("lexical", "dense", "hybrid"):
             rr = []
@@ -262,9 +270,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default="cranfield,cacm,arxiv-dev,arxiv-specific,known-item")
     parser.add_argument("--known-items", type=int, default=500)
+    parser.add_argument("--query-precision", choices=["int8", "float32"], default="int8")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(query_precision=args.query_precision)
+    print(f"queries embedded by the {args.query_precision} query encoder")
     ids: list[str] = []
     for name in args.sets.split(","):
         if name in {"cranfield", "cacm"}:

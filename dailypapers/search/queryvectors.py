@@ -29,6 +29,8 @@ class SharedQueryVectors:
     def __init__(self, model: Embedder) -> None:
         self.model = model
         self.model_name = model.model_name
+        # a vector of another precision is another vector: switching takes effect at once
+        self._variant = str(getattr(model, "query_precision", ""))
         self.dim = model.dim
         self._recent: OrderedDict[str, FloatArray] = OrderedDict()
         self._lock = threading.Lock()
@@ -57,7 +59,7 @@ class SharedQueryVectors:
 
     def key(self, text: str) -> str:
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
-        digest.update(b"\0" + self.model_name.encode())
+        digest.update(b"\0" + self.model_name.encode() + b"\0" + self._variant.encode())
         return f"qv:{self.dim}:{digest.hexdigest()}"
 
     def __getattr__(self, name: str) -> object:

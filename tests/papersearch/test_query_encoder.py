@@ -17,6 +17,7 @@ import pytest
 from papersearch.embed import load_model, model_path, plain_encode
 from papersearch.query_encoder import (
     AGREEMENT,
+    AGREEMENTS,
     MAX_SEQ_LENGTH,
     EncoderDisagrees,
     QueryEncoder,
@@ -92,16 +93,51 @@ def encoder(reference_model, query_encoder_cache: Path) -> QueryEncoder:
     )
 
 
-def test_agrees_with_the_reference_model(encoder, reference_model) -> None:
+@pytest.fixture(scope="module")
+def int8_encoder(reference_model, query_encoder_cache: Path) -> QueryEncoder:
+    return open_encoder(
+        model_path(),
+        query_encoder_cache,
+        lambda texts: plain_encode(reference_model, texts),
+        precision="int8",
+    )
+
+
+@pytest.mark.parametrize("precision", ["float32", "int8"])
+def test_agrees_with_the_reference_model(
+    precision, encoder, int8_encoder, reference_model, query_encoder_cache
+) -> None:
+    chosen = encoder if precision == "float32" else int8_encoder
     texts = TITLES + QUERIES + [LONG]
-    assert len(encoder.tokenizer.encode(LONG).ids) == MAX_SEQ_LENGTH
-    vectors = np.stack([encoder(text) for text in texts])
+    assert len(chosen.tokenizer.encode(LONG).ids) == MAX_SEQ_LENGTH
+    vectors = np.stack([chosen(text) for text in texts])
     reference = plain_encode(reference_model, texts)
     assert vectors.shape == (len(texts), 384)
     assert vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     cosines = (vectors * reference).sum(axis=1)
-    assert cosines.min() >= AGREEMENT, texts[int(np.argmin(cosines))]
+    assert cosines.min() >= AGREEMENTS[precision], texts[int(np.argmin(cosines))]
+    # each precision is kept in a file of its own
+    assert (query_encoder_cache / cache_key(model_path(), precision)).is_file()
+
+
+def test_the_int8_graph_is_smaller_and_not_the_float32_one(
+    encoder, int8_encoder, query_encoder_cache
+) -> None:
+    """Quantized for real: its vectors differ from float32's (a little), and its file is
+    about a quarter of the size."""
+    f32, i8 = encoder("surface codes"), int8_encoder("surface codes")
+    assert not np.array_equal(f32, i8)
+    assert float(f32 @ i8) >= AGREEMENTS["int8"]
+    size = {
+        p: (query_encoder_cache / cache_key(model_path(), p)).stat().st_size for p in AGREEMENTS
+    }
+    assert size["int8"] < size["float32"] / 3
+
+
+def test_an_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="precision must be one of"):
+        cache_key(model_path(), "int4")
 
 
 def test_the_exported_graph_is_kept_and_opened_without_the_model(

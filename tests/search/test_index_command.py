@@ -105,5 +105,9 @@ def test_the_query_encoder_is_kept_in_the_data_folder(settings, tmp_path) -> Non
     try:
         embedder = HOLDER.embedder()
         assert getattr(embedder, "cache_dir", None) == tmp_path / "models"
+        assert getattr(embedder, "query_precision", None) == "int8"
+        settings.QUERY_PRECISION = "float32"
+        HOLDER.forget()
+        assert getattr(HOLDER.embedder(), "query_precision", None) == "float32"
     finally:
         HOLDER.forget()

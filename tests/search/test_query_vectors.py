@@ -42,6 +42,19 @@ def test_a_second_process_takes_the_vector_from_the_cache(shared):
     assert second.queries == ["Diffusion models for proteins"]
 
 
+def test_a_vector_of_another_precision_is_not_taken(shared):
+    """After the query precision changes, a vector kept by the other precision is computed
+    again, not reused."""
+    int8, float32 = CountingEmbedder(), CountingEmbedder()
+    int8.query_precision, float32.query_precision = "int8", "float32"  # type: ignore[attr-defined]
+    SharedQueryVectors(int8).embed_query("surface codes")
+    SharedQueryVectors(float32).embed_query("surface codes")
+    assert float32.queries == ["surface codes"]
+    plain = CountingEmbedder()  # a model without precisions has vectors of its own
+    SharedQueryVectors(plain).embed_query("surface codes")
+    assert plain.queries == ["surface codes"]
+
+
 def test_texts_any_cache_key_could_not_hold_are_kept_too(shared):
     model = CountingEmbedder()
     vectors = SharedQueryVectors(model)
