@@ -11,6 +11,22 @@ from typing import Any
 
 import pytest
 
+_WINDOWS = iter(range(1_000_000))
+
+
+@pytest.fixture(autouse=True)
+def limiter_clock(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The rate limiter counts in fixed windows of the clock (a minute, an hour, a day): each
+    test gets windows of its own, held still while it runs, so a window that ends half-way
+    through a test (between the requests it counts) cannot reset its count, and no test
+    inherits another's counts. Returns the clock's reading; a test that needs time to pass
+    sets ``ratelimit.time`` itself."""
+    from dailypapers.community import ratelimit
+
+    now = 2_000_000_000.0 + next(_WINDOWS) * 2 * 86_400 + 30.0  # 30 s into a fresh minute
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now))
+    return now
+
 
 @pytest.fixture
 def fresh_cache() -> Iterator[None]:

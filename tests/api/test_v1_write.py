@@ -214,14 +214,8 @@ def test_an_unfeatured_paper_is_refused_as_on_the_page(api, page):
     assert shown.status_code == 409 and shows(shown, message)
 
 
-def test_the_vote_rate_is_the_pages(api, page, settings, monkeypatch):
-    # the limiter counts in fixed windows: its clock held in the middle of one, so that the
-    # API's votes and the page's are counted in the same minute however long the test takes
-    from types import SimpleNamespace
-
-    from dailypapers.community import ratelimit
-
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+def test_the_vote_rate_is_the_pages(api, page, settings):
+    # (the limiter's clock is held inside one window: tests/fixtures.py limiter_clock)
     settings.RATE_VOTE = "2/m"
     entry = make_entry()
     path = f"/papers/{entry.paper.arxiv_id}/vote"
