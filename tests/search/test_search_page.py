@@ -119,3 +119,23 @@ def test_no_match_says_so_and_links_the_help_page(client, indexed):
     assert 'href="/search/help"' in html
     help_page = client.get("/search/help")
     assert help_page.status_code == 200 and b"Query language" in help_page.content
+
+
+def test_a_visitor_logs_in_from_each_card_and_comes_back_here(client, indexed):
+    """Every card's Save offers a visitor the log-in page, with this page (query, filters and
+    all) to come back to; the address is made once per page."""
+    html = client.get("/search", {"q": "quantum surface codes", "cat": "cs.CV"}).content.decode()
+    back = "/accounts/login/?next=/search%3Fq%3Dquantum%2Bsurface%2Bcodes%26cat%3Dcs.CV"
+    cards = len(titles(html))
+    assert cards and html.count(f'href="{back}"') >= cards
+
+
+def test_long_names_and_titles_are_clipped_as_truncatechars_does():
+    from django.template.defaultfilters import truncatechars
+
+    from dailypapers.core.templatetags.site_formats import clip
+
+    for text in ["", "Ada Lovelace", "x" * 80, "x" * 81, "Ünïcödé " * 30, "<b>&amp;</b>" * 20]:
+        assert clip(text, 80) == truncatechars(text, 80)
+    assert clip("x" * 81, 80) == "x" * 79 + "…"
+    assert clip(12345, 3) == "12…"  # not a string: as text
