@@ -69,9 +69,6 @@ class IndexConfig:
     dense_floor: float | None = None  # cosine under which a hit by meaning alone is dropped
     # (None: the embedding model's, ``DENSE_FLOORS``; 0: none)
     catch_up: bool = True  # while embedding catches up, the dense side weighs its share
-    # hybrid's keyword half: the papers holding every word first, all of them when those do
-    # not fill its pool
-    conjunction_first: bool = True
     sort_pool: int = 1000
 
 

@@ -140,15 +140,8 @@ class LexicalIndex:
     def num_docs(self) -> int:
         return int(self.index.searcher().num_docs)
 
-    def _parse(
-        self, text: str, fields: list[str] = TEXT_FIELDS, *, every_word: bool = False
-    ) -> tantivy.Query:
-        return self.index.parse_query(
-            text,
-            fields,
-            field_boosts={"authors": AUTHORS_BOOST},
-            conjunction_by_default=every_word,
-        )
+    def _parse(self, text: str, fields: list[str] = TEXT_FIELDS) -> tantivy.Query:
+        return self.index.parse_query(text, fields, field_boosts={"authors": AUTHORS_BOOST})
 
     def filter_clauses(
         self, filters: Filters, categories: Sequence[str]
@@ -179,21 +172,14 @@ class LexicalIndex:
         return clauses
 
     def build_query(
-        self,
-        parsed: ParsedQuery,
-        filters: Filters,
-        *,
-        score: bool = True,
-        every_word: bool = False,
+        self, parsed: ParsedQuery, filters: Filters, *, score: bool = True
     ) -> tantivy.Query:
-        """The whole query; with ``score=False`` only its literal requirements and filters;
-        with ``every_word`` only the papers holding every one of its words (each scored as
-        without it: the same BM25 over the same terms)."""
+        """The whole query; with ``score=False`` only its literal requirements and filters."""
         occur = tantivy.Occur
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         text = tantivy_text(parsed) if score else tantivy_constraints(parsed)
         if text:
-            clauses.append((occur.Must, self._parse(text, every_word=every_word)))
+            clauses.append((occur.Must, self._parse(text)))
         else:
             clauses.append((occur.Must, tantivy.Query.all_query()))
         for excluded in tantivy_exclusions(parsed):

@@ -56,41 +56,19 @@ def allowed_rows(
 
 
 def lexical(
-    gen: Generation,
-    parsed: ParsedQuery,
-    filters: Filters,
-    k: int,
-    *,
-    count: bool = True,
-    every_word_first: bool = False,
+    gen: Generation, parsed: ParsedQuery, filters: Filters, k: int, *, count: bool = True
 ) -> tuple[Ranked, int]:
-    """The lexical top ``k`` and the number of matches (0 without ``count``).
-
-    ``every_word_first`` (without ``count``, for a query of several words): the top ``k`` of
-    the papers holding every word, when at least ``k`` do; else of all matches. BM25 scores
-    a paper the same either way, so this leaves out only papers missing a word that would
-    have outscored the ``k``-th paper holding them all, and it is far cheaper where the
-    words are common: intersecting their postings skips most of them, where the union
-    scores every paper holding any (at 2.5M papers, tens of milliseconds)."""
+    """The lexical top ``k`` and the number of matches (0 without ``count``)."""
     alive = gen.columns.alive
     stale = max(gen.lexical.num_docs() - gen.columns.live, 0)
+    query = gen.lexical.build_query(parsed, filters)
     excluded = excluded_rows(gen, filters)
-
-    def top(every_word: bool) -> tuple[Ranked, int, int]:
-        query = gen.lexical.build_query(parsed, filters, every_word=every_word)
-        if len(excluded):
-            query = gen.lexical.without_rows(query, excluded.tolist())
-        rows, scores, matches = gen.lexical.search(query, k + stale, count=count)
-        valid = rows < len(alive)
-        valid[valid] = alive[rows[valid]]
-        return (rows[valid][:k], scores[valid][:k]), max(matches - stale, 0), len(rows)
-
-    if every_word_first and not count and len(parsed.words) > 1:
-        ranked, matches, found = top(every_word=True)
-        if found >= k + stale and len(ranked[0]) >= k:
-            return ranked, matches
-    ranked, matches, _ = top(every_word=False)
-    return ranked, matches
+    if len(excluded):
+        query = gen.lexical.without_rows(query, excluded.tolist())
+    rows, scores, matches = gen.lexical.search(query, k + stale, count=count)
+    valid = rows < len(alive)
+    valid[valid] = alive[rows[valid]]
+    return (rows[valid][:k], scores[valid][:k]), max(matches - stale, 0)
 
 
 def dense(
@@ -130,15 +108,7 @@ def hybrid(
     # shown is then an estimate (the hybrid list is ranked by meaning as much as by
     # words anyway). With filters or required phrases the count stays exact.
     plain = filters.is_empty() and not parsed.categories and not parsed.has_constraints
-    lexical_side = _POOL.submit(
-        lexical,
-        gen,
-        parsed,
-        filters,
-        pool,
-        count=not plain,
-        every_word_first=plain and config.conjunction_first,
-    )
+    lexical_side = _POOL.submit(lexical, gen, parsed, filters, pool, count=not plain)
     try:
         near = dense(gen, parsed, filters, pool, vector())
     finally:
