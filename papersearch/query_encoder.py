@@ -54,7 +54,6 @@ PROBES = (
 )
 # Part of the cached file's name: a change to how the graph is made makes a new file.
 RECIPES = {"float32": "minilm-query-1", "int8": "minilm-query-int8-1"}
-RECIPE = RECIPES["float32"]
 _PROBES_KEY = "papersearch.probes"
 
 
