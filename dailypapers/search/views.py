@@ -44,7 +44,7 @@ def search(request: HttpRequest) -> HttpResponse:
         ),
         "query_string": params.urlencode(),
         "has_query": bool(page.request.query.strip()),
-        **_follow_context(request),
+        **_follow_context(request, wanted.categories),
     }
     template = "search/search.html"
     if request.headers.get("HX-Request") == "true":
@@ -58,14 +58,14 @@ def search_help(request: HttpRequest) -> HttpResponse:
     return render(request, "search/help.html")
 
 
-def _follow_context(request: HttpRequest) -> dict[str, object]:
+def _follow_context(request: HttpRequest, codes: tuple[str, ...]) -> dict[str, object]:
     """What the follow buttons need: the search as it would be saved (none when there is
-    nothing to save), whether the reader saved it, and the filter's categories."""
+    nothing to save), whether the reader saved it, and the filter's categories (``codes``,
+    as the search form read them)."""
     try:
         query, label = saved_query(request.GET)
     except SavedSearchRefused:
         query, label = "", ""
-    codes = SearchForm({"cat": request.GET.get("cat", "")}).search_request().categories
     categories = list(Category.objects.filter(code__in=codes)) if codes else []
     followed = follows.followed_categories(request.user) if categories else set()
     return {

@@ -139,3 +139,23 @@ def test_long_names_and_titles_are_clipped_as_truncatechars_does():
         assert clip(text, 80) == truncatechars(text, 80)
     assert clip("x" * 81, 80) == "x" * 79 + "…"
     assert clip(12345, 3) == "12…"  # not a string: as text
+
+
+def test_author_links_escape_quote_clip_and_cut_the_list():
+    """Tried: markup, quotes, ``&``, ``?``, ``/`` and ``#`` in a name, a 300-character name, and
+    more names than the list shows. Each name links to the papers under it (the name quoted
+    whole), is escaped and isolated, and the list ends with ", et al." when names are left out."""
+    from dailypapers.core.templatetags.site_formats import author_links
+
+    hostile = '<b onmouseover="x">O\'Brien & Söhne?a=b/c#d</b>'
+    html = author_links([hostile, "x" * 300, "Ada Lovelace"], 2)
+    name = "%3Cb%20onmouseover%3D%22x%22%3EO%27Brien%20%26%20S%C3%B6hne%3Fa%3Db%2Fc%23d%3C%2Fb%3E"
+    assert html == (
+        f'<a href="/authors/by-name?name={name}"><bdi>&lt;b onmouseover=&quot;x&quot;&gt;'
+        "O&#x27;Brien &amp; Söhne?a=b/c#d&lt;/b&gt;</bdi></a>, "
+        f'<a href="/authors/by-name?name={"x" * 300}"><bdi>{"x" * 119}…</bdi></a>, et al.'
+    )
+    assert author_links(["Ada Lovelace"], 1) == (
+        '<a href="/authors/by-name?name=Ada%20Lovelace"><bdi>Ada Lovelace</bdi></a>'
+    )
+    assert author_links([], 6) == ""

@@ -4,12 +4,18 @@ separators (``20,000 papers``), dates as ``2 Dec 2026``, day headings as ``Wedne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from html import escape
+from urllib.parse import quote
 
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import stringfilter
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+
+from dailypapers.core.links import link
 
 register = template.Library()
 
@@ -27,6 +33,23 @@ def clip(value: str, length: int) -> str:
     if len(value) <= int(length):
         return value
     return Truncator(value).chars(int(length))
+
+
+@register.simple_tag
+def author_links(names: Sequence[str], limit: int) -> SafeString:
+    """The first ``limit`` of ``names``, each a link to the papers listed under that
+    name (``?name=``, escaped, at most 120 characters shown), comma-separated, and ", et al."
+    when more follow. A card and a search result show one such list each: in Python, where
+    an included template cost a tenth of a search page."""
+    base = escape(link("author_by_name"))
+    links = ", ".join(
+        f'<a href="{base}?name={escape(quote(name, safe=""))}">'
+        f"<bdi>{escape(clip(name, 120))}</bdi></a>"
+        for name in names[: int(limit)]
+    )
+    if len(names) > int(limit):
+        links += ", et al."
+    return mark_safe(links)  # noqa: S308 (every part escaped)
 
 
 @register.filter
