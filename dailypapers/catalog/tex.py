@@ -105,9 +105,17 @@ def _math_end(text: str, i: int, stop: int) -> int:
     return -1
 
 
+def has_tex(text: str) -> bool:
+    """Whether the text may hold a formula or a command (a ``$`` or a backslash): most
+    titles and many abstracts do not, and are one piece of plain text."""
+    return _SPECIAL.search(text) is not None
+
+
 def tokens(text: str) -> list[Token]:
     """The text as tokens (formulas, text commands, text between)."""
-    return _tokens(text, 0, len(text), 0, _brace_pairs(text))
+    if not has_tex(text):
+        return [Token("text", 0, len(text))] if text else []
+    return _tokens(text, 0, len(text), 0, _brace_pairs(text) if "\\" in text else {})
 
 
 def _tokens(text: str, start: int, stop: int, depth: int, braces: dict[int, int]) -> list[Token]:

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from dailypapers.catalog.models import Category
+from dailypapers.catalog.models import Category, Paper
 from dailypapers.library import follows
 from dailypapers.library.services import for_request
 
@@ -17,6 +17,17 @@ from .holder import SearchUnavailable
 from .services import Sort, index_state, search_papers
 
 RETRY_SECONDS = 120
+RESULT_FIELDS = (  # what a result shows (search_tags.search_result and the Save buttons)
+    "id",
+    "arxiv_id",
+    "title",
+    "abstract",
+    "author_names",
+    "primary_category",
+    "submitted",
+    "repo_url",
+    "code_links",
+)
 
 
 @require_GET
@@ -24,7 +35,7 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     wanted = replace(form.search_request(), exclude=for_request(request).hidden_arxiv_ids())
     try:
-        page = search_papers(wanted)
+        page = search_papers(wanted, papers=Paper.objects.only(*RESULT_FIELDS))
         state = index_state()
     except SearchUnavailable:
         response = render(request, "search/unavailable.html", {"form": form}, status=503)

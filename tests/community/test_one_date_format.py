@@ -30,3 +30,22 @@ def test_paper_page_dates_in_the_site_format(client):
     assert "Wednesday 25 November 2026" in page  # the featured day, as its day page heads it
     assert re.search(r">\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d</time>", page)  # the comment
     assert "23 November 2026" not in page and "24 November 2026" not in page
+
+
+def test_day_writes_what_the_date_filter_writes():
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import translation
+
+    from dailypapers.core.templatetags.site_formats import DAY, day
+
+    values = [
+        date(2026, 12, 2),
+        date(999, 1, 31),
+        datetime(2026, 5, 9, 23, 59, tzinfo=UTC),
+        datetime(2026, 9, 1, 0, 30),
+    ]
+    for value in values:
+        assert day(value) == date_filter(value, DAY), value
+    with translation.override("de"):
+        assert day(date(2026, 3, 4)) == date_filter(date(2026, 3, 4), DAY)
+    assert day(None) == ""

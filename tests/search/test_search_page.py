@@ -105,11 +105,18 @@ def test_mode_select_and_a_bad_mode(client, indexed):
     assert '<select name="mode"' in html and '<option value="lexical"' in html
     lexical = client.get("/search", {"q": "quantum", "mode": "lexical"}).content.decode()
     assert titles(lexical) and 'value="lexical" selected' in lexical
+    assert '<select name="mode" id="id_mode">' in lexical and "aria-invalid" not in lexical
+    by_date = client.get("/search", {"q": "quantum", "sort": "date"}).content.decode()
+    assert '<option value="date" selected>Date</option>' in by_date
+    assert by_date.count(" selected>") == 1  # the mode: none chosen, the browser shows the first
     for bad in ("semantic", "<script>x</script>", "dense\x00"):
         page = client.get("/search", {"q": "quantum", "mode": bad})
         assert page.status_code == 200, bad
         html = page.content.decode()
         assert "is not a search mode" in html and titles(html), bad
+        # the select says it is wrong, and where the page says why
+        assert '<select name="mode" aria-invalid="true" aria-describedby="mode-error"' in html
+        assert 'id="mode-error" role="alert"' in html
         assert "<script>x</script>" not in html
 
 

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import stringfilter
+from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -65,7 +66,11 @@ def count(value: object) -> str:
 
 @register.filter
 def day(value: date | datetime | None) -> str:
-    return date_filter(value, DAY) if value else ""
+    """``value|date:"j M Y"`` (``2 Dec 2026``), written directly: every card and search
+    result shows one, and Django's date formatter parses its format each time."""
+    if not value:
+        return ""
+    return f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
 
 
 @register.filter
