@@ -3,12 +3,14 @@ keeps the text it replaces as a CommentRevision, shown to the author and to mode
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from dailypapers.accounts.models import is_suspended
@@ -46,9 +48,25 @@ def check_body(body: str) -> str:
 
 def _count(paper_id: int, delta: int) -> None:
     if delta:
-        DailyEntry.objects.filter(paper_id=paper_id).update(
-            comment_count=F("comment_count") + delta
-        )
+        DailyEntry.objects.filter(paper_id=paper_id).update(comment_count=counted(delta))
+
+
+def counted(delta: int) -> Greatest:
+    """An entry's comment count moved by ``delta``, never below 0."""
+    return Greatest(F("comment_count") + delta, Value(0))
+
+
+def shown_counts(paper_ids: Sequence[int]) -> dict[int, int]:
+    """How many comments readers see on each of these papers, in one query (a paper is
+    discussed before it is featured: its entry starts with that count)."""
+    rows = (
+        Comment.objects.shown()
+        .filter(paper_id__in=list(paper_ids))
+        .values("paper_id")
+        .annotate(n=Count("id"))
+        .values_list("paper_id", "n")
+    )
+    return {int(paper): int(n) for paper, n in rows}
 
 
 def post_comment(user: User, paper: Paper, body: str, parent: Comment | None = None) -> Comment:

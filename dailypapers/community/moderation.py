@@ -10,12 +10,12 @@ from typing import Protocol, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from dailypapers.accounts.models import Profile, is_moderator
 
 from . import pagecache
+from .comments import counted
 from .models import Comment, DailyEntry, ModerationAction
 
 Kind = ModerationAction.Kind
@@ -75,7 +75,7 @@ def set_comment_hidden(
     comment.save(update_fields=["hidden"])
     if comment.deleted_at is None:
         DailyEntry.objects.filter(paper_id=comment.paper_id).update(
-            comment_count=F("comment_count") + (-1 if hidden else 1)
+            comment_count=counted(-1 if hidden else 1)
         )
     return ModerationAction(comment=comment, target_user_id=comment.author_id)
 

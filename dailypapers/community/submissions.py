@@ -17,7 +17,7 @@ from dailypapers.sources.http import SourceError
 from dailypapers.sources.items import Featuring
 
 from . import pagecache
-from .comments import CommentRefused, check_body, post_comment
+from .comments import CommentRefused, check_body, post_comment, shown_counts
 from .fetch import get_or_fetch_paper
 from .models import DailyEntry, hot_score
 
@@ -131,6 +131,7 @@ def feature(
                 submitted_at=at,
                 source=source,
                 hot=hot_score(0, at),
+                comment_count=shown_counts([paper.pk]).get(paper.pk, 0),
             )
     except IntegrityError:
         raise SubmissionRefused(
@@ -182,6 +183,9 @@ def record_featurings(featurings: Sequence[Featuring]) -> int:
     )
     rows = [r for r in rows if r.paper_id not in known]
     if rows:
+        discussed = shown_counts([r.paper_id for r in rows])
+        for row in rows:
+            row.comment_count = discussed.get(row.paper_id, 0)
         DailyEntry.objects.bulk_create(rows, ignore_conflicts=True)
         pagecache.bump()
     return len(rows)

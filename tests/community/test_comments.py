@@ -127,3 +127,39 @@ def test_deleting_a_comment_a_moderator_just_hid_counts_it_out_once(cast):
     with pytest.raises(CommentRefused):  # twice: refused, nothing more
         delete_comment(cast.owner, stale)
     assert DailyEntry.objects.get(pk=entry.pk).comment_count == 1
+
+
+def test_a_paper_discussed_before_it_is_featured_counts_its_comments(cast):
+    """Readers comment on a paper's page before anyone features it. Its entry, made by a
+    member or read from Hugging Face's list, starts with the comments readers see (a deleted
+    or hidden one not counted), and deleting them brings the count to 0, never below (a
+    count below 0 was a 500)."""
+    from datetime import UTC, datetime
+
+    from dailypapers.community.comments import delete_comment, post_comment
+    from dailypapers.community.moderation import set_comment_hidden
+    from dailypapers.community.submissions import feature, record_featurings
+    from dailypapers.sources.items import Featuring
+
+    from .helpers import make_paper
+
+    first, second = make_paper(), make_paper()
+    kept = post_comment(cast.member, first, "Read this.")
+    gone = post_comment(cast.member, first, "And this.")
+    delete_comment(cast.member, gone)
+    hidden = post_comment(cast.owner, first, "Spam.")
+    set_comment_hidden(None, hidden, True, "spam")
+    on_second = [post_comment(cast.member, second, f"Remark {n}") for n in range(3)]
+
+    entry = feature(first.arxiv_id, by=cast.member, check_rules=False)
+    assert entry.comment_count == 1
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    record_featurings([Featuring(arxiv_id=second.arxiv_id, day=at.date(), by="hf", at=at)])
+    assert DailyEntry.objects.get(paper=second).comment_count == 3
+
+    delete_comment(cast.member, kept)
+    set_comment_hidden(None, hidden, False, "not spam")  # shown again: counted again
+    assert DailyEntry.objects.get(pk=entry.pk).comment_count == 1
+    DailyEntry.objects.filter(paper=second).update(comment_count=0)  # a count gone wrong
+    delete_comment(cast.member, on_second[0])
+    assert DailyEntry.objects.get(paper=second).comment_count == 0
