@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.params.functions import Path
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from dailypapers.api.papers import AnyText  # noqa: F401 (registers the "anytext" path part)
 from dailypapers.catalog.ids import InvalidArxivId, parse_arxiv_id
@@ -64,6 +64,14 @@ def _no_surrogates(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_surrogates)]
+
+
+class Body(Schema):
+    """A request body, read strictly: a number where the schema says a number (not
+    ``true``), a boolean where it says a boolean (not ``"yes"``), as the schema promises."""
+
+    model_config = ConfigDict(strict=True)
+
 
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
@@ -162,7 +170,7 @@ def _paper(arxiv_id: str) -> Paper:
 # --- submitting ------------------------------------------------------------------------------
 
 
-class SubmitIn(Schema):
+class SubmitIn(Body):
     arxiv_id: Text = Field(
         ...,
         max_length=ID_MAX,
@@ -297,13 +305,13 @@ def unsave(request: HttpRequest, arxiv_id: str) -> Any:
 # --- comments --------------------------------------------------------------------------------
 
 
-class CommentIn(Schema):
+class CommentIn(Body):
     arxiv_id: Text = Field(..., max_length=ID_MAX, description="The paper discussed.")
     body: Text = Field(..., max_length=TEXT_MAX, description="Markdown, with $math$.")
     parent: int | None = Field(None, ge=1, le=MAX_ID, description="The comment answered.")
 
 
-class ReplyIn(Schema):
+class ReplyIn(Body):
     body: Text = Field(..., max_length=TEXT_MAX, description="Markdown, with $math$.")
 
 
@@ -405,13 +413,13 @@ def delete(request: HttpRequest, comment_id: int = Path(..., ge=1, le=MAX_ID)) -
 # --- collections -----------------------------------------------------------------------------
 
 
-class CollectionIn(Schema):
+class CollectionIn(Body):
     name: Text = Field(..., max_length=TEXT_MAX)
     description: Text = Field("", max_length=TEXT_MAX)
     public: bool = False
 
 
-class CollectionPatch(Schema):
+class CollectionPatch(Body):
     """Only what is given changes."""
 
     name: Text | None = Field(None, max_length=TEXT_MAX)
@@ -438,7 +446,7 @@ class MyItemOut(Schema):
     added: bool = Field(False, description="Whether this request added the paper.")
 
 
-class NoteIn(Schema):
+class NoteIn(Body):
     note: Text = Field(..., max_length=TEXT_MAX, description="Plain text; empty clears it.")
 
 
@@ -624,7 +632,7 @@ class DigestOut(Schema):
     personal_picks: bool | None = None
 
 
-class DigestIn(Schema):
+class DigestIn(Body):
     """The settings page's options; what is left out keeps its current (or first) value."""
 
     frequency: Text | None = Field(None, max_length=ID_MAX, description="daily or weekly")
