@@ -36,6 +36,7 @@ NO_DATE = -(2**31)
 EPOCH = dt.date(1970, 1, 1)
 WRITER_HEAP = 128_000_000
 CLING_BYTES = 64  # how far a snippet widens to the spaces around its fragment
+COMMON_SHARE = 0.05  # a word in more of the papers than this is common (see _text_query)
 
 
 def day_number(date: dt.date | None) -> int:
@@ -172,13 +173,16 @@ class LexicalIndex:
         return clauses
 
     def build_query(
-        self, parsed: ParsedQuery, filters: Filters, *, score: bool = True
+        self, parsed: ParsedQuery, filters: Filters, *, score: bool = True, want: int = 0
     ) -> tantivy.Query:
-        """The whole query; with ``score=False`` only its literal requirements and filters."""
+        """The whole query; with ``score=False`` only its literal requirements and filters.
+        ``want``: how many of the best matches the caller asks for (see ``_text_query``)."""
         occur = tantivy.Occur
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         text = tantivy_text(parsed) if score else tantivy_constraints(parsed)
-        if text:
+        if text and score and want:
+            clauses.append((occur.Must, self._text_query(parsed, text, want)))
+        elif text:
             clauses.append((occur.Must, self._parse(text)))
         else:
             clauses.append((occur.Must, tantivy.Query.all_query()))
@@ -186,6 +190,41 @@ class LexicalIndex:
             clauses.append((occur.MustNot, self._parse(excluded)))
         clauses += self.filter_clauses(filters, parsed.categories)
         return tantivy.Query.boolean_query(clauses)
+
+    def _text_query(self, parsed: ParsedQuery, text: str, want: int) -> tantivy.Query:
+        """The scoring part, with the common words (in more than ``COMMON_SHARE`` of the
+        papers: "the", "of", "learning", "models") counted only in the papers that hold one
+        of the query's other words (what Lucene's common-terms query does). The plain query
+        scores every paper that holds any word: at 2.5M papers, "learning models" scores
+        millions of postings (tantivy-py collects without block-max pruning), where the
+        papers that matter hold the rarer words too. A paper is ranked as before, by every
+        word it holds; papers that hold only common words are left out, unless the rarer
+        words are in fewer than ``want`` papers between them (a word still being typed),
+        when every word counts alone. A query with required phrases or authors is left as
+        it is: they already decide which papers match."""
+        if len(parsed.words) < 2 or parsed.phrases or parsed.authors:
+            return self._parse(text)
+        searcher = self.index.searcher()
+        cutoff = COMMON_SHARE * searcher.num_docs
+        rare: list[str] = []
+        common: list[str] = []
+        rare_docs = 0
+        for word in dict.fromkeys(w.lower() for w in parsed.words):
+            counts = [int(searcher.doc_freq("text", t)) for t in _TOKEN.findall(word)]
+            docs = max(counts, default=0)
+            if docs > cutoff:
+                common.append(word)
+            else:
+                rare.append(word)
+                rare_docs += docs
+        if not rare or not common or rare_docs < want:
+            return self._parse(text)
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, self._parse(" ".join(rare))),
+                (tantivy.Occur.Should, self._parse(" ".join(common))),
+            ]
+        )
 
     def search(
         self, query: tantivy.Query, limit: int, *, count: bool = True

@@ -61,7 +61,7 @@ def lexical(
     """The lexical top ``k`` and the number of matches (0 without ``count``)."""
     alive = gen.columns.alive
     stale = max(gen.lexical.num_docs() - gen.columns.live, 0)
-    query = gen.lexical.build_query(parsed, filters)
+    query = gen.lexical.build_query(parsed, filters, want=k)
     excluded = excluded_rows(gen, filters)
     if len(excluded):
         query = gen.lexical.without_rows(query, excluded.tolist())

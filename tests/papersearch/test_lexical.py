@@ -142,3 +142,42 @@ def test_snippets_keep_what_clings_to_the_words(index_path, embedder) -> None:
     assert second["abstract"].text.startswith("Robots walk.")
     assert second["abstract"].terms() == {"Robots"}
     assert len(second["abstract"].text) < 350  # still a piece of a long abstract
+
+
+def test_common_words_count_only_beside_rarer_ones(index_path, embedder) -> None:
+    """A word in more than 5% of the papers ("learning" here, in 150 of 200) is scored only
+    in papers that hold one of the query's rarer words, ranked as the plain query ranks
+    them; unless the rarer words are in fewer papers than were asked for (a word still being
+    typed), when every word counts alone. Phrases keep the plain query."""
+    from papersearch.lexical import COMMON_SHARE
+    from papersearch.query import parse
+    from papersearch.types import Filters
+
+    index = SearchIndex.open(index_path, embedder)
+    papers = [
+        make_paper(n, title=f"Learning study {n}", abstract="We study learning." * (1 + n % 3))
+        for n in range(150)
+    ]
+    papers += [make_paper(n, title=f"Plain report {n}") for n in range(150, 196)]
+    papers += [
+        make_paper(196, title="Graph learning", abstract="Graph learning at scale."),
+        make_paper(197, title="Graph theory", abstract="Graphs and graph colourings."),
+        make_paper(198, title="A graph of learning curves", abstract="Learning, learning."),
+        make_paper(199, title="Graph learning learning", abstract="On graph learning."),
+    ]
+    index.add(papers)
+    lexical = index.generation.lexical
+    assert 150 > COMMON_SHARE * 200 >= 4  # "learning" is common, "graph" (4 papers) is not
+
+    def ranked(query: str, want: int) -> list[int]:
+        built = lexical.build_query(parse(query), Filters(), want=want)
+        rows, _scores, _count = lexical.search(built, 300)
+        return [int(r) for r in rows]
+
+    plain = ranked("graph learning", 0)  # every paper with either word
+    focused = ranked("graph learning", 4)
+    assert len(plain) == 154 and sorted(focused) == [196, 197, 198, 199]
+    assert focused == [r for r in plain if r in {196, 197, 198, 199}]  # in the plain order
+    assert ranked("graph learning", 5) == plain  # the graph papers are fewer than asked for
+    assert ranked("learning", 4) == ranked("learning", 0)  # one word: as it is
+    assert len(ranked('graph learning "learning curves"', 4)) == 1  # the phrase decides
